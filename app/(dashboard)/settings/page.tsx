@@ -1,0 +1,35 @@
+import { SettingsClient } from "./settings-client";
+import { hasRole, requireDashboard } from "@/lib/dashboard/context";
+
+export const metadata = { title: "Settings" };
+
+export default async function SettingsPage() {
+  const ctx = await requireDashboard();
+  return (
+    <div className="max-w-3xl space-y-6">
+      <header>
+        <h1 className="text-2xl font-semibold">Settings</h1>
+        <p className="mt-1 text-sm text-zinc-600">
+          {ctx.organization.name} (<code>{ctx.organization.id}</code>)
+        </p>
+      </header>
+      <section className="card p-4">
+        <h2 className="font-semibold">Environments</h2>
+        <p className="mt-1 text-sm text-zinc-600">
+          One production environment and any number of test environments. Nothing crosses between them: each has its own keys, users and connections.
+        </p>
+        <ul className="mt-3 divide-y divide-zinc-100 text-sm">
+          {ctx.environments.map((e) => (
+            <li key={e.id} className="flex items-center justify-between py-2">
+              <span>
+                <strong>{e.name}</strong> <span className={e.kind === "test" ? "text-amber-700" : "text-indigo-700"}>({e.kind})</span>
+              </span>
+              <code className="text-xs text-zinc-500">{e.id}</code>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <SettingsClient canAddEnvironment={hasRole(ctx.role, "admin")} />
+    </div>
+  );
+}

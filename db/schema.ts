@@ -1,0 +1,194 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+
+// ---------------------------------------------------------------- dashboard members
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  name: text("name"),
+  passwordHash: text("password_hash"),
+  createdAt: createdAt(),
+  lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+});
+export type User = typeof users.$inferSelect;
+
+export const roles = ["owner", "admin", "developer", "viewer"] as const;
+export type Role = (typeof roles)[number];
+
+export const organizations = pgTable("organizations", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+export type Organization = typeof organizations.$inferSelect;
+
+export const memberships = pgTable(
+  "memberships",
+  {
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: roles }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), index("memberships_user_idx").on(t.userId)],
+);
+export type Membership = typeof memberships.$inferSelect;
+
+export const invitations = pgTable(
+  "invitations",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    role: text("role", { enum: roles }).notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    invitedBy: text("invited_by").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    acceptedAt: timestamp("accepted_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("invitations_org_idx").on(t.organizationId)],
+);
+export type Invitation = typeof invitations.$inferSelect;
+
+// ---------------------------------------------------------------- environments
+
+export const environmentKinds = ["production", "test"] as const;
+export type EnvironmentKind = (typeof environmentKinds)[number];
+
+export const environments = pgTable(
+  "environments",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: environmentKinds }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("environments_org_name_idx").on(t.organizationId, t.name),
+    // One production environment per organization; any number of test ones.
+    uniqueIndex("environments_one_production_idx").on(t.organizationId).where(sql`kind = 'production'`),
+  ],
+);
+export type Environment = typeof environments.$inferSelect;
+
+// ---------------------------------------------------------------- API keys
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    mode: text("mode", { enum: ["live", "test"] }).notNull(),
+    /** First characters of the key, for recognising it in lists. Not secret. */
+    displayPrefix: text("display_prefix").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("api_keys_secret_hash_idx").on(t.secretHash), index("api_keys_env_idx").on(t.environmentId, t.id)],
+);
+export type ApiKey = typeof apiKeys.$inferSelect;
+
+// ---------------------------------------------------------------- secrets (encrypted)
+
+export const secrets = pgTable(
+  "secrets",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** keyring ciphertext, `v1:<kid>:…` */
+    value: text("value").notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("secrets_env_name_idx").on(t.environmentId, t.name)],
+);
+export type Secret = typeof secrets.$inferSelect;
+
+export const encryptionKeys = pgTable("encryption_keys", {
+  kid: text("kid").primaryKey(),
+  fingerprint: text("fingerprint").notNull(),
+  createdAt: createdAt(),
+  retiredAt: timestamp("retired_at", { withTimezone: true }),
+});
+
+// ---------------------------------------------------------------- audit log (append-only, hash-chained)
+
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey(),
+    id: text("id").notNull().unique(),
+    organizationId: text("organization_id"),
+    environmentId: text("environment_id"),
+    actorType: text("actor_type", { enum: ["user", "api_key", "system", "cli", "end_user"] }).notNull(),
+    actorId: text("actor_id").notNull(),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    requestId: text("request_id"),
+    ip: text("ip"),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    /** ISO string as hashed: kept as text so the chain verifies bit for bit. */
+    createdAt: text("created_at").notNull(),
+    prevHash: text("prev_hash").notNull(),
+    rowHash: text("row_hash").notNull(),
+  },
+  (t) => [
+    index("audit_log_org_seq_idx").on(t.organizationId, t.seq),
+    index("audit_log_env_seq_idx").on(t.environmentId, t.seq),
+  ],
+);
+export type AuditRow = typeof auditLog.$inferSelect;
+
+/** The chain's head, locked while appending so rows get consecutive seq numbers. */
+export const auditChainHead = pgTable("audit_chain_head", {
+  id: integer("id").primaryKey(),
+  lastSeq: bigint("last_seq", { mode: "number" }).notNull(),
+  lastHash: text("last_hash").notNull(),
+});
+
+// ---------------------------------------------------------------- rate limits (shared across replicas)
+
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    bucket: text("bucket").notNull(),
+    windowStart: bigint("window_start", { mode: "number" }).notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
+);

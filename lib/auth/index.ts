@@ -1,0 +1,99 @@
+import NextAuth, { type NextAuthConfig } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import * as z from "zod";
+import { eq } from "drizzle-orm";
+import { users } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
+import { verifyPassword } from "@/lib/crypto/password";
+import { log } from "@/lib/log";
+import { findUserByEmail } from "@/lib/orgs/users";
+import { hitRateLimit } from "@/lib/rate-limit/fixed-window";
+import { getRuntime } from "@/lib/runtime";
+
+declare module "next-auth" {
+  interface Session {
+    user: { id: string; email: string; name?: string | null };
+  }
+}
+
+const credentialsSchema = z.object({ email: z.email().max(320), password: z.string().min(1).max(1000) });
+
+async function config(): Promise<NextAuthConfig> {
+  const rt = await getRuntime();
+  const env = rt.env;
+  const secure = env.LATCHKEY_SECURE_COOKIES ?? Boolean(env.LATCHKEY_PUBLIC_URL?.startsWith("https://"));
+  const providers: NextAuthConfig["providers"] = [
+    Credentials({
+      credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+      authorize: async (raw) => {
+        const parsed = credentialsSchema.safeParse(raw);
+        if (!parsed.success) return null;
+        const { email, password } = parsed.data;
+        const limit = await hitRateLimit(rt.db, `login:${email.toLowerCase()}`, 10, 300);
+        if (!limit.allowed) {
+          log.warn("login rate limited", { email });
+          return null;
+        }
+        const user = await findUserByEmail(rt.db, email);
+        const ok = await verifyPassword(password, user?.passwordHash);
+        if (!user || !ok) {
+          if (user) {
+            await recordAudit(rt.db, { actor: { type: "user", id: user.id }, action: "user.login_failed", target: { type: "user", id: user.id } });
+          }
+          return null;
+        }
+        await rt.db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
+        await recordAudit(rt.db, { actor: { type: "user", id: user.id }, action: "user.logged_in", target: { type: "user", id: user.id }, metadata: { method: "password" } });
+        return { id: user.id, email: user.email, name: user.name };
+      },
+    }),
+  ];
+  if (env.LATCHKEY_OIDC_ISSUER && env.LATCHKEY_OIDC_CLIENT_ID && env.LATCHKEY_OIDC_CLIENT_SECRET) {
+    providers.push({
+      id: "oidc",
+      name: env.LATCHKEY_OIDC_NAME,
+      type: "oidc",
+      issuer: env.LATCHKEY_OIDC_ISSUER,
+      clientId: env.LATCHKEY_OIDC_CLIENT_ID,
+      clientSecret: env.LATCHKEY_OIDC_CLIENT_SECRET,
+      checks: ["pkce", "state", "nonce"],
+    });
+  }
+  return {
+    secret: rt.authSecret,
+    trustHost: true,
+    useSecureCookies: secure,
+    session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+    pages: { signIn: "/login", error: "/login" },
+    providers,
+    callbacks: {
+      // SSO signs in only people who already are members (matched by verified email).
+      async signIn({ account, profile }) {
+        if (account?.provider !== "oidc") return true;
+        const email = typeof profile?.email === "string" ? profile.email : null;
+        if (!email || profile?.email_verified === false) return false;
+        return Boolean(await findUserByEmail(rt.db, email));
+      },
+      async jwt({ token, user, account }) {
+        if (account?.provider === "oidc" && token.email) {
+          const u = await findUserByEmail(rt.db, token.email);
+          if (u) token.uid = u.id;
+        } else if (user?.id) {
+          token.uid = user.id;
+        }
+        return token;
+      },
+      session({ session, token }) {
+        if (typeof token.uid === "string") session.user.id = token.uid;
+        return session;
+      },
+    },
+  };
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(config);
+
+export const oidcEnabled = async () => {
+  const env = (await getRuntime()).env;
+  return env.LATCHKEY_OIDC_ISSUER ? { name: env.LATCHKEY_OIDC_NAME } : null;
+};

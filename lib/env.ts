@@ -1,0 +1,78 @@
+import * as z from "zod";
+
+/**
+ * The only reader of process.env. Parsed once, validated with zod; a bad variable stops
+ * the process at boot with the list of what is wrong.
+ */
+const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const bool = z.preprocess(
+  (v) => (typeof v === "string" ? ["1", "true", "yes", "on"].includes(v.toLowerCase()) : v),
+  z.boolean(),
+);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+        .optional(),
+    ),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    LATCHKEY_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default("./.data")),
+    LATCHKEY_ENCRYPTION_KEYS: optionalString,
+    LATCHKEY_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email().optional()),
+    LATCHKEY_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, "must be at least 12 characters").optional()),
+    LATCHKEY_ORG_NAME: z.preprocess(emptyToUndefined, z.string().max(100).default("Demo")),
+    AUTH_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
+    LATCHKEY_OIDC_ISSUER: z.preprocess(emptyToUndefined, z.url().optional()),
+    LATCHKEY_OIDC_CLIENT_ID: optionalString,
+    LATCHKEY_OIDC_CLIENT_SECRET: optionalString,
+    LATCHKEY_OIDC_NAME: z.preprocess(emptyToUndefined, z.string().default("Single sign-on")),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
+    LATCHKEY_PUBLIC_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+    LATCHKEY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+    LATCHKEY_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+    LATCHKEY_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+    LATCHKEY_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    LATCHKEY_SECURE_COOKIES: z.preprocess(emptyToUndefined, bool.optional()),
+  })
+  .check((ctx) => {
+    const v = ctx.value;
+    const oidc = [v.LATCHKEY_OIDC_ISSUER, v.LATCHKEY_OIDC_CLIENT_ID, v.LATCHKEY_OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      ctx.issues.push({
+        code: "custom",
+        input: v.LATCHKEY_OIDC_ISSUER,
+        path: ["LATCHKEY_OIDC_ISSUER"],
+        message: "LATCHKEY_OIDC_ISSUER, LATCHKEY_OIDC_CLIENT_ID and LATCHKEY_OIDC_CLIENT_SECRET go together",
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema> & {
+  /** Embedded mode: PGlite in the data directory, no external services. */
+  embedded: boolean;
+};
+
+export class EnvError extends Error {}
+
+let cached: Env | undefined;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new EnvError(`Missing or invalid environment variables:\n${lines.join("\n")}`);
+  }
+  return { ...parsed.data, embedded: !parsed.data.DATABASE_URL };
+}
+
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

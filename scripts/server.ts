@@ -1,0 +1,83 @@
+// The production server `npm start` runs: boots the runtime (migrations, bootstrap, vault
+// check), then serves Next. DESIGN §8: the MCP data plane will be mounted here directly.
+import http from "node:http";
+import next from "next";
+import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
+import { updateLock } from "@/lib/data-dir-lock";
+import { EnvError, getEnv } from "@/lib/env";
+import { log } from "@/lib/log";
+import { BootError, startRuntime, stopRuntime } from "@/lib/runtime";
+
+const dev = process.argv.includes("--dev");
+
+async function main() {
+  const env = getEnv();
+  const rt = await startRuntime({ role: "server", bootstrap: true });
+
+  const app = next({ dev, dir: process.cwd(), hostname: env.HOST, port: env.PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  const server = http.createServer((req, res) => {
+    if (rt.sealed) {
+      // Sealed vault: answer nothing but "sealed", like Vault does.
+      res.writeHead(503, { "content-type": "application/json", "retry-after": "60" });
+      res.end(JSON.stringify(req.url?.startsWith("/api/health") ? { status: "sealed", reason: rt.sealed } : { error: { code: "sealed", message: "The vault is sealed: the encryption key does not match this database." } }));
+      return;
+    }
+    handle(req, res).catch((err) => {
+      log.error("request failed", { err });
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "internal_error", message: "Something went wrong on our side." } }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : env.PORT;
+  const shownHost = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
+  const url = env.LATCHKEY_PUBLIC_URL ?? `http://${shownHost}:${port}`;
+
+  let admin: http.Server | undefined;
+  if (env.embedded) {
+    const socket = adminSocketPath(rt.dataDir);
+    admin = await listenAdminSocket(rt, socket);
+    updateLock(rt.dataDir, { adminSocket: socket, url });
+  }
+
+  const lines = [`Latchkey is running at ${url} (${rt.handle.kind === "pglite" ? `embedded database in ${rt.dataDir}` : "PostgreSQL"})`];
+  if (rt.bootstrapped) {
+    lines.push(`First start: created organization ${rt.bootstrapped.organizationId} with production and test environments.`);
+    lines.push(`Dashboard login: ${rt.bootstrapped.adminEmail}`);
+    if (rt.bootstrapped.generatedPassword) lines.push(`Password (shown once; set LATCHKEY_ADMIN_PASSWORD to choose it): ${rt.bootstrapped.generatedPassword}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  log.info("ready", { url, port, database: rt.handle.kind, sealed: Boolean(rt.sealed) });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    admin?.close();
+    server.close();
+    server.closeIdleConnections?.();
+    setTimeout(() => server.closeAllConnections?.(), 5000).unref();
+    await app.close?.().catch(() => {});
+    await stopRuntime();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  if (err instanceof BootError || err instanceof EnvError || (err as Error)?.name === "DataDirInUseError" || (err as Error)?.name === "KeyringError") {
+    process.stderr.write(`Latchkey cannot start: ${(err as Error).message}\n`);
+  } else {
+    log.error("startup failed", { err });
+  }
+  process.exit(1);
+});
