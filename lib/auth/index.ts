@@ -64,6 +64,15 @@ async function config(): Promise<NextAuthConfig> {
     trustHost: true,
     useSecureCookies: secure,
     session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+    // Auth.js prints stack traces by default; ours logs one line without them.
+    logger: {
+      error: (err) => {
+        const type = (err as { type?: string }).type ?? err.name;
+        if (type !== "CredentialsSignin") log.warn("auth error", { type, message: err.message });
+      },
+      warn: (code) => log.warn("auth warning", { code }),
+      debug: () => {},
+    },
     pages: { signIn: "/login", error: "/login" },
     providers,
     callbacks: {
