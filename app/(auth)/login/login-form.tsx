@@ -1,10 +1,12 @@
 "use client";
 
 import { signIn } from "next-auth/react";
+import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { FormError } from "@/components/ui/form-error";
 
 export function LoginForm({ sso }: { sso: { name: string } | null }) {
+  const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
   return (
@@ -21,7 +23,8 @@ export function LoginForm({ sso }: { sso: { name: string } | null }) {
               setError("Wrong email or password, or too many attempts. Try again in a few minutes.");
               return;
             }
-            window.location.assign("/");
+            router.replace("/");
+            router.refresh();
           });
         }}
       >

@@ -1,0 +1,28 @@
+import nextVitals from "eslint-config-next/core-web-vitals";
+import nextTs from "eslint-config-next/typescript";
+
+const config = [
+  ...nextVitals,
+  ...nextTs,
+  {
+    ignores: [".next/**", "dist/**", "node_modules/**", ".data/**", ".test-data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+  },
+  {
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: "Read configuration through lib/env.ts (getEnv()), the only reader of process.env.",
+        },
+      ],
+    },
+  },
+  {
+    files: ["lib/env.ts", "scripts/**", "e2e/**", "*.config.ts", "*.config.mjs", "**/*.test.ts"],
+    rules: { "no-restricted-syntax": "off" },
+  },
+];
+
+export default config;
