@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   index,
   integer,
   jsonb,
@@ -192,3 +193,93 @@ export const rateLimits = pgTable(
   },
   (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
 );
+
+// ---------------------------------------------------------------- registered users (end users of a product)
+
+export const registeredUsers = pgTable(
+  "registered_users",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    /** The product's own user id; unique per environment. */
+    originUserId: text("origin_user_id").notNull(),
+    email: text("email"),
+    sharedCredentialGroup: text("shared_credential_group"),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("registered_users_env_origin_idx").on(t.environmentId, t.originUserId),
+    index("registered_users_env_id_idx").on(t.environmentId, t.id),
+    index("registered_users_env_group_idx").on(t.environmentId, t.sharedCredentialGroup),
+  ],
+);
+export type RegisteredUser = typeof registeredUsers.$inferSelect;
+
+// ---------------------------------------------------------------- connector configs (per environment)
+
+export const connectorConfigs = pgTable(
+  "connector_configs",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    connector: text("connector").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** BYO OAuth app. The client secret lives in `secrets`, referenced by id. */
+    oauthClientId: text("oauth_client_id"),
+    oauthClientSecretId: text("oauth_client_secret_id"),
+    scopes: jsonb("scopes").$type<string[]>(),
+    baseUrl: text("base_url"),
+    authBaseUrl: text("auth_base_url"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("connector_configs_env_connector_idx").on(t.environmentId, t.connector)],
+);
+export type ConnectorConfig = typeof connectorConfigs.$inferSelect;
+
+// ---------------------------------------------------------------- connections (encrypted credentials)
+
+export const connectionStatuses = ["active", "reauth_required", "revoked"] as const;
+export type ConnectionStatus = (typeof connectionStatuses)[number];
+export const connectionOwnerTypes = ["registered_user", "group", "environment"] as const;
+
+export const connections = pgTable(
+  "connections",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    ownerType: text("owner_type", { enum: connectionOwnerTypes }).notNull(),
+    /** ru_… for a registered user, the group name for a group, the environment id for shared. */
+    ownerId: text("owner_id").notNull(),
+    connector: text("connector").notNull(),
+    status: text("status", { enum: connectionStatuses }).notNull().default("active"),
+    /** keyring ciphertext of the credential JSON */
+    credential: text("credential").notNull(),
+    /** SHA-256 of the current refresh token: the compare-and-swap guard of a refresh. */
+    refreshTokenHash: text("refresh_token_hash"),
+    grantedScopes: jsonb("granted_scopes").$type<string[]>().notNull().default([]),
+    accountLabel: text("account_label"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    lastRefreshedAt: timestamp("last_refreshed_at", { withTimezone: true }),
+    /** A refresh in flight elsewhere holds this lease; it expires if its holder dies. */
+    refreshLeaseUntil: timestamp("refresh_lease_until", { withTimezone: true }),
+    refreshFailedAt: timestamp("refresh_failed_at", { withTimezone: true }),
+    version: integer("version").notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("connections_owner_connector_idx").on(t.environmentId, t.ownerType, t.ownerId, t.connector),
+    index("connections_env_id_idx").on(t.environmentId, t.id),
+  ],
+);
+export type Connection = typeof connections.$inferSelect;

@@ -10,6 +10,9 @@ export const idPrefixes = {
   apiKey: "key",
   audit: "aud",
   secret: "sec",
+  registeredUser: "ru",
+  connection: "conn",
+  connectorConfig: "ccfg",
   request: "req",
 } as const;
 
