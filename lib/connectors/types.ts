@@ -71,6 +71,12 @@ export type ConnectorDef = {
   auth: ConnectorAuth;
   /** Default API base URL; overridable per environment (GitHub Enterprise, sandbox). */
   baseUrl: string;
+  /**
+   * For providers whose API lives on a per-account host (Jira Cloud: https://{site}.atlassian.net):
+   * the base URL from the connection's stored form values. An environment's base-URL override
+   * (sandbox, tests) still wins.
+   */
+  baseUrlFromCredential?: (values: Record<string, string>) => string;
   /** Sent with every API call (API version pins, Accept variants). */
   defaultHeaders?: Record<string, string>;
   tools: ToolDef[];
