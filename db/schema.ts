@@ -235,7 +235,10 @@ export const connectorConfigs = pgTable(
     oauthClientSecretId: text("oauth_client_secret_id"),
     scopes: jsonb("scopes").$type<string[]>(),
     baseUrl: text("base_url"),
-    authBaseUrl: text("auth_base_url"),
+    /** Overrides of the connector's OAuth endpoints (self-hosted providers, sandbox, tests). */
+    oauthAuthorizeUrl: text("oauth_authorize_url"),
+    oauthTokenUrl: text("oauth_token_url"),
+    oauthRevokeUrl: text("oauth_revoke_url"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

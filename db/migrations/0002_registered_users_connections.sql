@@ -28,7 +28,9 @@ CREATE TABLE "connector_configs" (
 	"oauth_client_secret_id" text,
 	"scopes" jsonb,
 	"base_url" text,
-	"auth_base_url" text,
+	"oauth_authorize_url" text,
+	"oauth_token_url" text,
+	"oauth_revoke_url" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );

@@ -1,8 +1,9 @@
 import { github } from "@/lib/connectors/github";
+import { slack } from "@/lib/connectors/slack";
 import type { ConnectorDef, ToolDef } from "@/lib/connectors/types";
 
 /** Every built-in connector. Adding one: a folder in lib/connectors/<slug>/, a sandbox in lib/sandbox/, and a line here. */
-export const connectors: ConnectorDef[] = [github];
+export const connectors: ConnectorDef[] = [github, slack];
 
 const bySlug = new Map(connectors.map((c) => [c.slug, c]));
 const toolIndex = new Map<string, { connector: ConnectorDef; tool: ToolDef }>();

@@ -8,10 +8,11 @@ import { hitRateLimit } from "@/lib/rate-limit/fixed-window";
 import { clientIp, parseJsonBody, parseQuery, parseWith, requestIdFrom } from "@/lib/http/request";
 import { errorResponse, json } from "@/lib/http/respond";
 import type { Operation } from "@/lib/openapi/operation";
-import { getRuntime } from "@/lib/runtime";
+import { getRuntime, type Runtime } from "@/lib/runtime";
 
 export type ApiContext = {
   db: Db;
+  rt: Runtime;
   requestId: string;
   ip: string | null;
   environment: Environment;
@@ -28,6 +29,14 @@ type HandlerArgs<O extends Operation> = {
   query: Out<O["query"]>;
   body: Out<O["body"]>;
 };
+
+/** Return this from a handler to answer with another success status than the operation's default (e.g. 200 for an idempotent create that found the object). */
+export class WithStatus {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
 
 type RouteContext = { params: Promise<Record<string, string | string[]>> };
 
@@ -62,6 +71,7 @@ export function withApiKey<O extends Operation>(op: O, handler: (args: HandlerAr
       const body = op.body ? await parseJsonBody(req, op.body, rt.env.LATCHKEY_MAX_BODY_BYTES) : undefined;
       const ctx: ApiContext = {
         db: rt.db,
+        rt,
         requestId,
         ip,
         environment: principal.environment,
@@ -70,9 +80,11 @@ export function withApiKey<O extends Operation>(op: O, handler: (args: HandlerAr
       };
       const result = await handler({ req, ctx, params, query, body } as HandlerArgs<O>);
       if (result instanceof Response) return result;
-      const shaped = op.success.schema ? op.success.schema.parse(result) : result;
+      const status = result instanceof WithStatus ? result.status : op.success.status;
+      const payload = result instanceof WithStatus ? result.body : result;
+      const shaped = op.success.schema ? op.success.schema.parse(payload) : payload;
       return json(shaped, {
-        status: op.success.status,
+        status,
         requestId,
         headers: { "x-ratelimit-limit": String(limit.limit), "x-ratelimit-remaining": String(limit.remaining) },
       });

@@ -2,10 +2,18 @@ import * as z from "zod";
 import { errorStatus, type ErrorCode } from "@/lib/errors";
 import type { Operation } from "@/lib/openapi/operation";
 import { apiKeyOperations } from "@/lib/schemas/api-keys";
+import { connectionOperations } from "@/lib/schemas/connections";
+import { connectorOperations } from "@/lib/schemas/connectors";
+import { registeredUserOperations } from "@/lib/schemas/registered-users";
 import { ErrorSchema } from "@/lib/schemas/common";
 
 /** Every documented operation. A route's operation that is missing here is missing from the docs. */
-export const allOperations: Operation[] = [...Object.values(apiKeyOperations)];
+export const allOperations: Operation[] = [
+  ...Object.values(apiKeyOperations),
+  ...Object.values(registeredUserOperations),
+  ...Object.values(connectionOperations),
+  ...Object.values(connectorOperations),
+];
 
 type JsonSchema = Record<string, unknown>;
 

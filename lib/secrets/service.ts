@@ -63,7 +63,8 @@ export async function reencryptSecretsBatch(db: Db, ring: Keyring, afterId: stri
     .select({ id: secrets.id, value: secrets.value, environmentId: secrets.environmentId, organizationId: environments.organizationId })
     .from(secrets)
     .innerJoin(environments, eq(environments.id, secrets.environmentId))
-    .where(and(not(like(secrets.value, `v1:${ring.activeKid}:%`)), gt(secrets.id, afterId)))
+    // "_" is allowed in key ids and is a LIKE wildcard: escape it so k_a does not match kxa.
+    .where(and(not(like(secrets.value, `v1:${ring.activeKid.replaceAll("_", "\\_")}:%`)), gt(secrets.id, afterId)))
     .orderBy(asc(secrets.id))
     .limit(limit);
   let done = 0;
@@ -93,4 +94,8 @@ export async function countSecretsByKid(db: DbOrTx) {
     .from(secrets)
     .groupBy(sql`1`);
   return Object.fromEntries(rows.map((r) => [r.kid, Number(r.n)]));
+}
+
+export async function deleteSecret(db: DbOrTx, environmentId: string, id: string) {
+  await db.delete(secrets).where(and(eq(secrets.environmentId, environmentId), eq(secrets.id, id)));
 }

@@ -1,0 +1,204 @@
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { connections, type Connection, type Environment } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
+import { effectiveConfig, oauthClientSecret } from "@/lib/connectors/configs";
+import { toolError } from "@/lib/connectors/errors";
+import { sealCredential, unsealCredential, type Credential } from "@/lib/connections/credentials";
+import { OAuthGrantError, tokenRequest } from "@/lib/connections/oauth-client";
+import { sha256Hex } from "@/lib/crypto/tokens";
+import { log } from "@/lib/log";
+import type { Runtime } from "@/lib/runtime";
+
+type Env = Pick<Environment, "id" | "organizationId">;
+type Rt = Pick<Runtime, "db" | "keyring">;
+
+/** Refresh this long before expiry, so a call never starts with a token about to lapse. */
+export const REFRESH_MARGIN_MS = 2 * 60 * 1000;
+/** A refresh in flight holds the lease this long; a holder that dies frees it when it runs out. */
+export const LEASE_MS = 30_000;
+/** After a failed (non-grant) refresh, wait this long before hammering the provider again. */
+export const FAILURE_COOLDOWN_MS = 15_000;
+const WAIT_FOR_OTHERS_MS = 25_000;
+
+/**
+ * Due when less than the margin is left, the margin being at most a quarter of the token's
+ * lifetime: a provider issuing 60-second tokens must not cause a refresh on every call.
+ */
+export function refreshDue(c: Pick<Connection, "expiresAt" | "updatedAt">, now = Date.now()): boolean {
+  if (!c.expiresAt) return false;
+  const expires = c.expiresAt.getTime();
+  const lifetime = Math.max(0, expires - c.updatedAt.getTime());
+  return expires - now < Math.min(REFRESH_MARGIN_MS, lifetime / 4);
+}
+const due = (c: Pick<Connection, "expiresAt" | "updatedAt">) => refreshDue(c);
+
+// One refresh per connection per process; across processes the lease decides.
+const inflight = new Map<string, Promise<{ connection: Connection; credential: Credential }>>();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function reread(rt: Rt, env: Env, id: string) {
+  const [row] = await rt.db.select().from(connections).where(and(eq(connections.environmentId, env.id), eq(connections.id, id)));
+  return row ?? null;
+}
+
+async function markReauthRequired(rt: Rt, env: Env, conn: Connection, reason: string) {
+  await rt.db.transaction(async (tx) => {
+    const [changed] = await tx
+      .update(connections)
+      .set({ status: "reauth_required", refreshLeaseUntil: null, refreshFailedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(connections.environmentId, env.id), eq(connections.id, conn.id), eq(connections.status, "active")))
+      .returning({ id: connections.id });
+    // Only the transition is recorded: a connection is marked once, however many calls saw it.
+    if (changed) {
+      await recordAudit(tx, {
+        organizationId: env.organizationId,
+        environmentId: env.id,
+        actor: { type: "system", id: "token-refresh" },
+        action: "connection.reauth_required",
+        target: { type: "connection", id: conn.id },
+        metadata: { connector: conn.connector, reason },
+      });
+    }
+  });
+}
+
+/**
+ * Returns a usable credential for the connection, refreshing the OAuth access token when it
+ * is due (or when `force`, after the provider said 401 to `rejectedAccessToken`).
+ *
+ * Single-flight across replicas without holding a transaction or lock during the provider
+ * call: a short UPDATE takes a lease (which also proves the database is writable before the
+ * refresh token is spent), the token endpoint is called, and the result is written with a
+ * compare-and-swap on the row version. Everyone else waits and re-reads. A rotated refresh
+ * token is never dropped: the new one is stored, or the old one kept when none came back.
+ */
+export async function freshCredential(
+  rt: Rt,
+  env: Env,
+  conn: Connection,
+  opts: { force?: boolean; rejectedAccessToken?: string } = {},
+): Promise<{ connection: Connection; credential: Credential }> {
+  const credential = unsealCredential(rt, env, conn);
+  if (credential.type !== "oauth2") return { connection: conn, credential };
+  if (!opts.force && !due(conn)) return { connection: conn, credential };
+  const key = `${env.id}:${conn.id}`;
+  const running = inflight.get(key);
+  if (running) return running;
+  const p = refreshLoop(rt, env, conn, opts).finally(() => inflight.delete(key));
+  inflight.set(key, p);
+  return p;
+}
+
+async function refreshLoop(rt: Rt, env: Env, start: Connection, opts: { force?: boolean; rejectedAccessToken?: string }) {
+  const deadline = Date.now() + WAIT_FOR_OTHERS_MS;
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    const row = await reread(rt, env, start.id);
+    if (!row) throw toolError("authentication_required", "The connection was deleted.");
+    if (row.status !== "active") throw toolError("reauth_required", "The connection needs the user to reconnect.");
+    const cred = unsealCredential(rt, env, row);
+    if (cred.type !== "oauth2") return { connection: row, credential: cred };
+    // Someone else refreshed since we looked: use their token.
+    const replaced = opts.force ? cred.access_token !== opts.rejectedAccessToken : row.version !== start.version || !due(row);
+    if (replaced && !due(row)) return { connection: row, credential: cred };
+    if (!cred.refresh_token) {
+      if (opts.force) {
+        await markReauthRequired(rt, env, row, "no_refresh_token");
+        throw toolError("reauth_required", "The provider rejected the token and there is no refresh token: the user must reconnect.");
+      }
+      return { connection: row, credential: cred };
+    }
+    if (row.refreshFailedAt && Date.now() - row.refreshFailedAt.getTime() < FAILURE_COOLDOWN_MS && attempt === 0 && !opts.force) {
+      throw toolError("upstream_error", "Refreshing this connection's token failed moments ago; retry shortly.", { retry_after: Math.ceil(FAILURE_COOLDOWN_MS / 1000) });
+    }
+    const [leased] = await rt.db
+      .update(connections)
+      .set({ refreshLeaseUntil: sql`now() + make_interval(secs => ${LEASE_MS / 1000})` })
+      .where(
+        and(
+          eq(connections.environmentId, env.id),
+          eq(connections.id, row.id),
+          eq(connections.version, row.version),
+          or(isNull(connections.refreshLeaseUntil), lt(connections.refreshLeaseUntil, sql`now()`)),
+        ),
+      )
+      .returning({ id: connections.id });
+    if (!leased) {
+      await sleep(40 + Math.random() * 80);
+      continue;
+    }
+    return await refreshWithLease(rt, env, row, cred);
+  }
+  throw toolError("upstream_timeout", "Waited too long for another refresh of this connection to finish.");
+}
+
+async function refreshWithLease(rt: Rt, env: Env, row: Connection, cred: Extract<Credential, { type: "oauth2" }>) {
+  const cfg = await effectiveConfig(rt.db, env.id, row.connector);
+  const release = (failed: boolean) =>
+    rt.db
+      .update(connections)
+      .set({ refreshLeaseUntil: null, ...(failed ? { refreshFailedAt: sql`now()` } : {}) })
+      .where(and(eq(connections.environmentId, env.id), eq(connections.id, row.id), eq(connections.version, row.version)));
+  let tokens;
+  try {
+    const secret = await oauthClientSecret(rt, env, cfg);
+    tokens = await tokenRequest(cfg, secret, { grant_type: "refresh_token", refresh_token: cred.refresh_token! });
+  } catch (err) {
+    if (err instanceof OAuthGrantError) {
+      // Lost a race we could not see? Re-read before declaring the connection broken.
+      const now = await reread(rt, env, row.id);
+      if (now && now.version !== row.version && now.status === "active") return { connection: now, credential: unsealCredential(rt, env, now) };
+      await markReauthRequired(rt, env, row, err.error);
+      throw toolError("reauth_required", "The provider refused to refresh the token: the user must reconnect.");
+    }
+    await release(true).catch(() => {});
+    log.warn("token refresh failed", { connection: row.id, connector: row.connector, err });
+    throw toolError("upstream_error", `Could not refresh the ${cfg.connector.name} token right now.`, { retry_after: Math.ceil(FAILURE_COOLDOWN_MS / 1000) });
+  }
+  const next: Credential = {
+    ...cred,
+    access_token: tokens.access_token,
+    refresh_token: tokens.refresh_token ?? cred.refresh_token,
+    ...(tokens.token_type ? { token_type: tokens.token_type } : {}),
+  };
+  const expiresAt = typeof tokens.expires_in === "number" ? new Date(Date.now() + tokens.expires_in * 1000) : null;
+  const granted = typeof tokens.scope === "string" ? tokens.scope.split(/[ ,]+/).filter(Boolean) : row.grantedScopes;
+  // The new refresh token exists only in memory until this commits: retry a failed write.
+  for (let i = 0; ; i++) {
+    try {
+      return await rt.db.transaction(async (tx) => {
+        const [saved] = await tx
+          .update(connections)
+          .set({
+            credential: sealCredential(rt, env, row.id, next),
+            refreshTokenHash: sha256Hex(next.refresh_token!),
+            expiresAt,
+            grantedScopes: granted,
+            version: sql`${connections.version} + 1`,
+            refreshLeaseUntil: null,
+            refreshFailedAt: null,
+            lastRefreshedAt: sql`now()`,
+            updatedAt: sql`now()`,
+          })
+          .where(and(eq(connections.environmentId, env.id), eq(connections.id, row.id), eq(connections.version, row.version)))
+          .returning();
+        if (!saved) throw new Error("refresh compare-and-swap lost");
+        await recordAudit(tx, {
+          organizationId: env.organizationId,
+          environmentId: env.id,
+          actor: { type: "system", id: "token-refresh" },
+          action: "connection.refreshed",
+          target: { type: "connection", id: row.id },
+          metadata: { connector: row.connector, rotated_refresh_token: Boolean(tokens.refresh_token && tokens.refresh_token !== cred.refresh_token) },
+        });
+        return { connection: saved, credential: next };
+      });
+    } catch (err) {
+      if ((err as Error).message === "refresh compare-and-swap lost" || i >= 4) {
+        log.error("could not store a refreshed token", { connection: row.id, err });
+        throw toolError("upstream_error", "The refreshed token could not be stored; retry shortly.");
+      }
+      await sleep(200 * 2 ** i);
+    }
+  }
+}

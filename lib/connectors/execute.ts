@@ -1,0 +1,86 @@
+import type { Environment, RegisteredUser } from "@/db/schema";
+import { resolveConnectionRow, touchConnection } from "@/db/queries/connections";
+import { findTool } from "@/lib/connectors/catalog";
+import { effectiveConfig } from "@/lib/connectors/configs";
+import { ProviderAuthError, ToolError, type ToolFailure } from "@/lib/connectors/errors";
+import { ProviderHttp } from "@/lib/connectors/http";
+import { freshCredential } from "@/lib/connections/refresh";
+import { baseUrlFor } from "@/lib/connections/service";
+import type { Credential } from "@/lib/connections/credentials";
+import { issuesFromZod } from "@/lib/errors";
+import { log } from "@/lib/log";
+import type { Runtime } from "@/lib/runtime";
+
+export type ToolCallResult =
+  | { ok: true; data: unknown; connectionId: string; connector: string }
+  | { ok: false; error: ToolFailure & { connector?: string }; connectionId?: string };
+
+type Env = Pick<Environment, "id" | "organizationId">;
+
+/**
+ * Calls one connector tool for a registered user (or, with no user, on the environment's
+ * shared connection): resolves the connection (user → group → shared), refreshes the token
+ * when due, calls the provider, and on a 401 refreshes once and retries. Failures come back as
+ * data the agent can act on.
+ */
+export async function executeConnectorTool(
+  rt: Pick<Runtime, "db" | "keyring">,
+  input: { environment: Env; registeredUser: Pick<RegisteredUser, "id" | "sharedCredentialGroup"> | null; tool: string; args: unknown; signal?: AbortSignal },
+): Promise<ToolCallResult> {
+  const found = findTool(input.tool);
+  if (!found) return { ok: false, error: { code: "invalid_arguments", message: `There is no tool named "${input.tool}".` } };
+  const { connector: def, tool } = found;
+  const parsed = tool.input.safeParse(input.args ?? {});
+  if (!parsed.success) {
+    return { ok: false, error: { code: "invalid_arguments", message: `The arguments do not match ${tool.name}'s input schema.`, issues: issuesFromZod(parsed.error.issues) } };
+  }
+  const cfg = await effectiveConfig(rt.db, input.environment.id, def.slug);
+  if (!cfg.enabled) return { ok: false, error: { code: "connector_disabled", message: `${def.name} is disabled in this environment.`, connector: def.slug } };
+  let conn = await resolveConnectionRow(rt.db, input.environment.id, def.slug, input.registeredUser ? { id: input.registeredUser.id, group: input.registeredUser.sharedCredentialGroup } : null);
+  if (!conn) {
+    return { ok: false, error: { code: "authentication_required", message: `Connect ${def.name} first.`, connector: def.slug } };
+  }
+  if (conn.status !== "active") {
+    return { ok: false, error: { code: "reauth_required", message: `The ${def.name} connection needs to be reconnected.`, connector: def.slug }, connectionId: conn.id };
+  }
+  const run = async (cred: Credential) => {
+    const http = new ProviderHttp({
+      connector: def,
+      baseUrl: baseUrlFor(def, cfg.baseUrl, cred),
+      authHeaders: cred.type === "oauth2" ? { authorization: `Bearer ${cred.access_token}` } : def.auth.kind !== "oauth2" ? def.auth.headers(cred.values) : {},
+      grantedScopes: conn!.grantedScopes,
+      toolScopes: tool.scopes,
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+    return tool.handler(parsed.data, { http, connection: { id: conn!.id, grantedScopes: conn!.grantedScopes, accountLabel: conn!.accountLabel }, signal: input.signal ?? new AbortController().signal });
+  };
+  try {
+    let fresh = await freshCredential(rt, input.environment, conn);
+    conn = fresh.connection;
+    let data: unknown;
+    try {
+      data = await run(fresh.credential);
+    } catch (err) {
+      if (!(err instanceof ProviderAuthError)) throw err;
+      if (fresh.credential.type !== "oauth2") {
+        return { ok: false, error: { code: "reauth_required", message: `${def.name} rejected the stored credentials: the user must reconnect.`, connector: def.slug }, connectionId: conn.id };
+      }
+      fresh = await freshCredential(rt, input.environment, conn, { force: true, rejectedAccessToken: fresh.credential.access_token });
+      conn = fresh.connection;
+      try {
+        data = await run(fresh.credential);
+      } catch (again) {
+        if (again instanceof ProviderAuthError) {
+          return { ok: false, error: { code: "reauth_required", message: `${def.name} still rejects the refreshed token: the user must reconnect.`, connector: def.slug }, connectionId: conn.id };
+        }
+        throw again;
+      }
+    }
+    touchConnection(rt.db, input.environment.id, conn.id).catch(() => {});
+    return { ok: true, data, connectionId: conn.id, connector: def.slug };
+  } catch (err) {
+    if (err instanceof ToolError) return { ok: false, error: { ...err.failure, connector: def.slug }, connectionId: conn.id };
+    log.error("tool call failed", { tool: tool.name, connection: conn.id, err });
+    return { ok: false, error: { code: "upstream_error", message: `The ${def.name} call failed unexpectedly.`, connector: def.slug }, connectionId: conn.id };
+  }
+}
