@@ -41,6 +41,8 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <EnvSwitcher options={options} current={ctx.environment.id} />
           <nav className="flex flex-col gap-1" aria-label="Main">
             <NavLink href="/">Overview</NavLink>
+            <NavLink href="/users">Registered users</NavLink>
+            <NavLink href="/connectors">Connectors</NavLink>
             <NavLink href="/api-keys">API keys</NavLink>
             <NavLink href="/audit">Audit log</NavLink>
             <NavLink href="/members">Members</NavLink>

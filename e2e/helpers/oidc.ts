@@ -111,7 +111,7 @@ export async function startAuthServer(opts: { accessTokenTtl?: number; resource?
       const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
       const action = /action="([^"]+)"/.exec(html)?.[1];
       if (!prompt || !action) throw new Error(`unexpected interaction page (HTTP ${res.status})`);
-      const form = prompt === "login" ? { prompt, login: "alice", password: "x" } : { prompt };
+      const form: Record<string, string> = prompt === "login" ? { prompt, login: "alice", password: "x" } : { prompt };
       const post = await fetch(new URL(action, url), { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader() }, body: new URLSearchParams(form).toString() });
       keep(post);
       url = new URL(post.headers.get("location")!, url).toString();

@@ -1,9 +1,15 @@
 import { createGithubSandbox } from "@/lib/sandbox/github";
+import { createJiraSandbox } from "@/lib/sandbox/jira";
+import { createNotionSandbox } from "@/lib/sandbox/notion";
 import { createSlackSandbox } from "@/lib/sandbox/slack";
+import { createStripeSandbox } from "@/lib/sandbox/stripe";
 import type { SandboxBackend, SandboxOptions } from "@/lib/sandbox/types";
 
 /** A sandbox backend per built-in connector, created fresh (own state) on each call. */
 export const sandboxFactories: Record<string, (opts?: SandboxOptions) => SandboxBackend> = {
   github: createGithubSandbox,
   slack: createSlackSandbox,
+  notion: createNotionSandbox,
+  jira: createJiraSandbox,
+  stripe: createStripeSandbox,
 };
