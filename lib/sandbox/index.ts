@@ -1,4 +1,6 @@
 import { createGithubSandbox } from "@/lib/sandbox/github";
+import { createGmailSandbox } from "@/lib/sandbox/gmail";
+import { createGoogleCalendarSandbox } from "@/lib/sandbox/google-calendar";
 import { createJiraSandbox } from "@/lib/sandbox/jira";
 import { createNotionSandbox } from "@/lib/sandbox/notion";
 import { createSlackSandbox } from "@/lib/sandbox/slack";
@@ -9,6 +11,8 @@ import type { SandboxBackend, SandboxOptions } from "@/lib/sandbox/types";
 export const sandboxFactories: Record<string, (opts?: SandboxOptions) => SandboxBackend> = {
   github: createGithubSandbox,
   slack: createSlackSandbox,
+  google_calendar: createGoogleCalendarSandbox,
+  gmail: createGmailSandbox,
   notion: createNotionSandbox,
   jira: createJiraSandbox,
   stripe: createStripeSandbox,
