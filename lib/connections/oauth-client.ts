@@ -5,7 +5,7 @@ export type TokenResponse = {
   access_token: string;
   refresh_token?: string;
   expires_in?: number;
-  scope?: string;
+  scope?: string | string[];
   token_type?: string;
   [k: string]: unknown;
 };

@@ -6,6 +6,7 @@ import { toolError } from "@/lib/connectors/errors";
 import { sealCredential, unsealCredential, type Credential } from "@/lib/connections/credentials";
 import { OAuthGrantError, tokenRequest } from "@/lib/connections/oauth-client";
 import { sha256Hex } from "@/lib/crypto/tokens";
+import { parseScopes } from "@/lib/connections/service";
 import { log } from "@/lib/log";
 import type { Runtime } from "@/lib/runtime";
 
@@ -162,7 +163,7 @@ async function refreshWithLease(rt: Rt, env: Env, row: Connection, cred: Extract
     ...(tokens.token_type ? { token_type: tokens.token_type } : {}),
   };
   const expiresAt = typeof tokens.expires_in === "number" ? new Date(Date.now() + tokens.expires_in * 1000) : null;
-  const granted = typeof tokens.scope === "string" ? tokens.scope.split(/[ ,]+/).filter(Boolean) : row.grantedScopes;
+  const granted = tokens.scope !== undefined ? parseScopes(tokens.scope) : row.grantedScopes;
   // The new refresh token exists only in memory until this commits: retry a failed write.
   for (let i = 0; ; i++) {
     try {

@@ -188,15 +188,14 @@ export async function saveOAuthConnection(
     environment: Env;
     owner: Owner;
     connector: string;
-    tokens: { access_token: string; refresh_token?: string | undefined; expires_in?: number | undefined; scope?: string | undefined; token_type?: string | undefined; extra?: Record<string, unknown> | undefined };
+    tokens: { access_token: string; refresh_token?: string | undefined; expires_in?: number | undefined; scope?: string | string[] | undefined; token_type?: string | undefined; extra?: Record<string, unknown> | undefined };
     requestedScopes?: string[];
     accountLabel?: string | null;
   } & Caller,
 ) {
   const def = requireConnector(input.connector);
   if (def.auth.kind !== "oauth2") throw new AppError({ code: "validation_error", message: `${def.name} is not an OAuth connector.` });
-  const sep = def.auth.scopeSeparator;
-  const granted = input.tokens.scope !== undefined ? input.tokens.scope.split(sep === "," ? /[ ,]+/ : / +/).filter(Boolean) : (input.requestedScopes ?? []);
+  const granted = input.tokens.scope !== undefined ? parseScopes(input.tokens.scope) : (input.requestedScopes ?? []);
   const credential: Credential = {
     type: "oauth2",
     access_token: input.tokens.access_token,
@@ -242,6 +241,12 @@ export async function deleteConnectionsOfOwner(rt: Rt, input: { environment: Env
   const rows = await listConnectionsOfOwner(rt.db, input.environment.id, input.owner.type, [input.owner.id]);
   for (const r of rows) await deleteConnection(rt, { ...input, id: r.id });
   return rows.length;
+}
+
+/** RFC 6749 says a space-separated string; some providers send commas, or an array. */
+export function parseScopes(scope: unknown): string[] {
+  if (Array.isArray(scope)) return scope.filter((s): s is string => typeof s === "string" && s.length > 0);
+  return typeof scope === "string" ? scope.split(/[ ,]+/).filter(Boolean) : [];
 }
 
 export const formValuesSchema = z.record(z.string().max(100), z.union([z.string().max(10_000), z.number(), z.boolean()]));

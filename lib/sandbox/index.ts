@@ -2,6 +2,7 @@ import { createGithubSandbox } from "@/lib/sandbox/github";
 import { createGmailSandbox } from "@/lib/sandbox/gmail";
 import { createGoogleCalendarSandbox } from "@/lib/sandbox/google-calendar";
 import { createJiraSandbox } from "@/lib/sandbox/jira";
+import { createLinearSandbox } from "@/lib/sandbox/linear";
 import { createNotionSandbox } from "@/lib/sandbox/notion";
 import { createSlackSandbox } from "@/lib/sandbox/slack";
 import { createStripeSandbox } from "@/lib/sandbox/stripe";
@@ -13,6 +14,7 @@ export const sandboxFactories: Record<string, (opts?: SandboxOptions) => Sandbox
   slack: createSlackSandbox,
   google_calendar: createGoogleCalendarSandbox,
   gmail: createGmailSandbox,
+  linear: createLinearSandbox,
   notion: createNotionSandbox,
   jira: createJiraSandbox,
   stripe: createStripeSandbox,
