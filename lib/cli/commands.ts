@@ -59,7 +59,7 @@ export const commands: Record<string, { summary: string; usage: string; run: (rt
         org: z.string().optional(),
       })(flags);
       const org = await orgFor(rt, f.org);
-      const password = f.password ?? base62(randomBytes(15), 20);
+      const password = f.password ?? base62(randomBytes(15), 21);
       const actor = cliActor();
       const existing = await findUserByEmail(rt.db, f.email);
       const userId = existing?.id ?? (await createUser(rt.db, { email: f.email, name: null, password, actor }));

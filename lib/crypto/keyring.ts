@@ -8,7 +8,9 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:
 export type Keyring = { activeKid: string; keys: ReadonlyMap<string, Buffer> };
 export type AadParts = { org: string; env: string; table: string; row: string; field: string };
 
-export class KeyringError extends Error {}
+export class KeyringError extends Error {
+  override name = "KeyringError";
+}
 
 export type DecryptFailure = "malformed" | "unknown_key" | "auth_failed";
 export class DecryptError extends Error {
@@ -32,7 +34,8 @@ export function parseKeyring(spec: string): Keyring {
     if (idx < 1) throw new KeyringError("each key must be written kid:base64key");
     const kid = part.slice(0, idx);
     const key = Buffer.from(part.slice(idx + 1), "base64");
-    if (!KID_RE.test(kid)) throw new KeyringError(`key id "${kid.slice(0, 40)}" must match ${KID_RE}`);
+    // A kid over 32 characters is most likely the key itself (spec written the wrong way round): never echo it.
+    if (!KID_RE.test(kid)) throw new KeyringError(`key id ${kid.length > 32 ? `(${kid.length} characters)` : `"${kid}"`} must match ${KID_RE}`);
     if (key.length !== 32) throw new KeyringError(`key "${kid}" must be base64 of exactly 32 bytes`);
     if (keys.has(kid)) throw new KeyringError(`key id "${kid}" appears twice`);
     keys.set(kid, key);

@@ -27,7 +27,7 @@ export async function bootstrap(
   if (existing) return null;
   const actor = { type: "system" as const, id: "bootstrap" };
   const adminEmail = opts.adminEmail ?? DEFAULT_ADMIN_EMAIL;
-  const generatedPassword = opts.adminPassword ? undefined : base62(randomBytes(15), 20);
+  const generatedPassword = opts.adminPassword ? undefined : base62(randomBytes(15), 21);
   const password = opts.adminPassword ?? generatedPassword!;
   const userId = (await findUserByEmail(db, adminEmail))?.id ?? (await createUser(db, { email: adminEmail, name: "Admin", password, actor }));
   const org = await createOrganization(db, { name: opts.orgName, ownerUserId: userId, actor });
