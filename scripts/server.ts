@@ -5,10 +5,22 @@ import next from "next";
 import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
 import { updateLock } from "@/lib/data-dir-lock";
 import { EnvError, getEnv } from "@/lib/env";
+import { requestIdFromHeader } from "@/lib/http/request";
 import { log } from "@/lib/log";
 import { BootError, startRuntime, stopRuntime } from "@/lib/runtime";
 
 const dev = process.argv.includes("--dev");
+
+/** A path whose percent-encoding does not decode: the client's mistake, not a 500 from the router. */
+function malformedPath(url: string | undefined): boolean {
+  const pathname = (url ?? "/").split("?")[0]!;
+  try {
+    decodeURIComponent(pathname);
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 async function main() {
   const env = getEnv();
@@ -19,6 +31,12 @@ async function main() {
   const handle = app.getRequestHandler();
 
   const server = http.createServer((req, res) => {
+    if (malformedPath(req.url)) {
+      const requestId = requestIdFromHeader(req.headers["x-request-id"] as string | undefined);
+      res.writeHead(400, { "content-type": "application/json; charset=utf-8", "x-request-id": requestId, "x-content-type-options": "nosniff" });
+      res.end(JSON.stringify({ error: { code: "bad_request", message: "The request URL is malformed (invalid percent-encoding).", request_id: requestId } }));
+      return;
+    }
     if (rt.sealed) {
       // Sealed vault: answer nothing but "sealed", like Vault does.
       res.writeHead(503, { "content-type": "application/json", "retry-after": "60" });

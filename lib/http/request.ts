@@ -6,7 +6,10 @@ const INCOMING_ID = /^[A-Za-z0-9._:-]{8,100}$/;
 
 /** Reuse the caller's X-Request-Id when it is sane (so traces join up), else mint one. */
 export function requestIdFrom(req: Request): string {
-  const incoming = req.headers.get("x-request-id");
+  return requestIdFromHeader(req.headers.get("x-request-id"));
+}
+
+export function requestIdFromHeader(incoming: string | null | undefined): string {
   return incoming && INCOMING_ID.test(incoming) ? incoming : createId("request");
 }
 
