@@ -22,6 +22,7 @@ export default defineConfig({
           name: "integration",
           include: ["e2e/**/*.test.ts"],
           environment: "node",
+          globalSetup: ["e2e/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Each file starts real servers; on two cores they run one file at a time.

@@ -5,10 +5,42 @@ import next from "next";
 import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
 import { updateLock } from "@/lib/data-dir-lock";
 import { EnvError, getEnv } from "@/lib/env";
+import { requestIdFromHeader } from "@/lib/http/request";
 import { log } from "@/lib/log";
 import { BootError, startRuntime, stopRuntime } from "@/lib/runtime";
 
 const dev = process.argv.includes("--dev");
+
+/**
+ * A handler that answers before it has read the whole request body (413, 401, sealed…) would
+ * leave the rest of that body in the connection, and the next request on it would hang until
+ * the keep-alive timeout and then be reset. So such a response says `Connection: close`, and
+ * the rest of the body is drained so the close is clean.
+ */
+function closeIfBodyUnread(req: http.IncomingMessage, res: http.ServerResponse) {
+  const cl = req.headers["content-length"];
+  const hasBody = (cl !== undefined && cl !== "0") || req.headers["transfer-encoding"] !== undefined;
+  if (!hasBody) return;
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
+    if (!req.complete && !res.headersSent) res.setHeader("connection", "close");
+    return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
+  } as typeof res.writeHead;
+  res.once("finish", () => {
+    if (!req.complete) req.resume();
+  });
+}
+
+/** A path whose percent-encoding does not decode: the client's mistake, not a 500 from the router. */
+function malformedPath(url: string | undefined): boolean {
+  const pathname = (url ?? "/").split("?")[0]!;
+  try {
+    decodeURIComponent(pathname);
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 async function main() {
   const env = getEnv();
@@ -19,6 +51,13 @@ async function main() {
   const handle = app.getRequestHandler();
 
   const server = http.createServer((req, res) => {
+    closeIfBodyUnread(req, res);
+    if (malformedPath(req.url)) {
+      const requestId = requestIdFromHeader(req.headers["x-request-id"] as string | undefined);
+      res.writeHead(400, { "content-type": "application/json; charset=utf-8", "x-request-id": requestId, "x-content-type-options": "nosniff" });
+      res.end(JSON.stringify({ error: { code: "bad_request", message: "The request URL is malformed (invalid percent-encoding).", request_id: requestId } }));
+      return;
+    }
     if (rt.sealed) {
       // Sealed vault: answer nothing but "sealed", like Vault does.
       res.writeHead(503, { "content-type": "application/json", "retry-after": "60" });

@@ -210,8 +210,14 @@ export function helpText(): string {
   ].join("\n");
 }
 
+/** Commands that read or rewrite keys and ciphertexts: refused while the vault is sealed. */
+const vaultCommands = new Set(["rotate-encryption-key", "retire-encryption-key"]);
+
 export async function runCommand(rt: Runtime, command: string, flags: Flags): Promise<CommandResult> {
   const c = commands[command];
   if (!c) throw new UsageError(`unknown command "${command}"`);
+  if (rt.sealed && vaultCommands.has(command)) {
+    throw new UsageError(`the vault is sealed (${rt.sealed}): correct LATCHKEY_ENCRYPTION_KEYS and restart before running ${command}`);
+  }
   return c.run(rt, flags);
 }

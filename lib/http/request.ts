@@ -6,7 +6,10 @@ const INCOMING_ID = /^[A-Za-z0-9._:-]{8,100}$/;
 
 /** Reuse the caller's X-Request-Id when it is sane (so traces join up), else mint one. */
 export function requestIdFrom(req: Request): string {
-  const incoming = req.headers.get("x-request-id");
+  return requestIdFromHeader(req.headers.get("x-request-id"));
+}
+
+export function requestIdFromHeader(incoming: string | null | undefined): string {
   return incoming && INCOMING_ID.test(incoming) ? incoming : createId("request");
 }
 
@@ -59,7 +62,42 @@ export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S
   } catch {
     throw new AppError({ code: "invalid_json", message: "The request body is not valid JSON." });
   }
+  const bad = unstorableStringPath(data);
+  if (bad !== null) {
+    throw validationError([{ path: bad, message: "must not contain NUL characters or unpaired UTF-16 surrogates", code: "invalid_string" }]);
+  }
   return parseWith(schema, data);
+}
+
+// PostgreSQL text cannot hold U+0000, and jsonb rejects an unpaired surrogate: such a string
+// would fail at the INSERT as a 500. Found here, it is the client's 422 with a field path.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+type PathNode = { key: string; parent: PathNode | null } | null;
+
+function unstorableStringPath(root: unknown): string | null {
+  // Iterative, with parent links instead of copied paths: a body may nest deeper than the call
+  // stack goes, and copying the path at each level would be quadratic.
+  const pathOf = (node: PathNode) => {
+    const parts: string[] = [];
+    for (let n = node; n; n = n.parent) parts.unshift(n.key);
+    return parts.join(".");
+  };
+  const stack: [unknown, PathNode][] = [[root, null]];
+  while (stack.length) {
+    const [value, node] = stack.pop()!;
+    if (typeof value === "string") {
+      if (UNSTORABLE.test(value)) return pathOf(node);
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], { key: String(i), parent: node }]);
+    } else if (value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value).reverse()) {
+        if (UNSTORABLE.test(k)) return pathOf({ key: k, parent: node });
+        stack.push([v, { key: k, parent: node }]);
+      }
+    }
+  }
+  return null;
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {

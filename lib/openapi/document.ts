@@ -17,15 +17,41 @@ export const allOperations: Operation[] = [
 
 type JsonSchema = Record<string, unknown>;
 
-function toSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+/**
+ * zod puts schemas that carry a `.meta({ id })` into a local `$defs` and points at them with
+ * `#/$defs/<id>`. Inside an OpenAPI document that pointer resolves against the document root,
+ * where there is no `$defs`: so the named schemas are moved to `components.schemas` (shared by
+ * every operation) and the pointers rewritten to match.
+ */
+function toSchema(schema: z.ZodType, io: "input" | "output", components: Record<string, JsonSchema>): JsonSchema {
   const out = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any", reused: "inline" }) as JsonSchema;
   delete out.$schema;
-  return out;
+  const defs = (out.$defs ?? {}) as Record<string, JsonSchema>;
+  delete out.$defs;
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (!node || typeof node !== "object") return node;
+    return Object.fromEntries(
+      Object.entries(node).map(([k, v]) => [
+        k,
+        k === "$ref" && typeof v === "string" && v.startsWith("#/$defs/") ? `#/components/schemas/${v.slice("#/$defs/".length)}` : rewrite(v),
+      ]),
+    );
+  };
+  for (const [id, def] of Object.entries(defs)) {
+    const moved = rewrite(def) as JsonSchema;
+    const existing = components[id];
+    if (existing && JSON.stringify(existing) !== JSON.stringify(moved)) {
+      throw new Error(`OpenAPI: two different schemas are named "${id}" (${io} side); give one another id`);
+    }
+    components[id] = moved;
+  }
+  return rewrite(out) as JsonSchema;
 }
 
-function parametersOf(schema: z.ZodType | undefined, where: "path" | "query") {
+function parametersOf(schema: z.ZodType | undefined, where: "path" | "query", components: Record<string, JsonSchema>) {
   if (!schema) return [];
-  const js = toSchema(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const js = toSchema(schema, "input", components) as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(js.properties ?? {}).map(([name, s]) => ({
     name,
     in: where,
@@ -37,11 +63,13 @@ function parametersOf(schema: z.ZodType | undefined, where: "path" | "query") {
 
 export function buildOpenApiDocument(serverUrl?: string) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const schemas: Record<string, JsonSchema> = {};
+  const errorRef = toSchema(ErrorSchema, "output", schemas);
   for (const op of allOperations) {
     const responses: Record<string, unknown> = {
       [String(op.success.status)]: {
         description: op.success.description,
-        ...(op.success.schema ? { content: { "application/json": { schema: toSchema(op.success.schema, "output") } } } : {}),
+        ...(op.success.schema ? { content: { "application/json": { schema: toSchema(op.success.schema, "output", schemas) } } } : {}),
       },
     };
     const codes = new Set<ErrorCode>([...(op.errors ?? []), "internal_error"]);
@@ -50,7 +78,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
       const existing = responses[status] as { description: string } | undefined;
       responses[status] = {
         description: existing ? `${existing.description}, ${code}` : code,
-        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        content: { "application/json": { schema: errorRef } },
       };
     }
     paths[op.path] ??= {};
@@ -60,9 +88,9 @@ export function buildOpenApiDocument(serverUrl?: string) {
       ...(op.description ? { description: op.description } : {}),
       tags: [op.tag],
       security: op.auth === "api_key" ? [{ apiKey: [] }] : [],
-      parameters: [...parametersOf(op.params, "path"), ...parametersOf(op.query, "query")],
+      parameters: [...parametersOf(op.params, "path", schemas), ...parametersOf(op.query, "query", schemas)],
       ...(op.body
-        ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(op.body, "input") } } } }
+        ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(op.body, "input", schemas) } } } }
         : {}),
       responses,
     };
@@ -78,7 +106,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Latchkey API key (lk_live_… / lk_test_…)." } },
-      schemas: { Error: toSchema(ErrorSchema, "output") },
+      schemas,
     },
     paths,
   };
