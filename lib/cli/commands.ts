@@ -11,6 +11,7 @@ import { formatKeyring, generateKey } from "@/lib/crypto/keyring";
 import { writeKeyringFile } from "@/lib/crypto/keyring-store";
 import { reencryptAll, retireKey } from "@/lib/crypto/rotation";
 import { base62 } from "@/lib/crypto/tokens";
+import { createOrganization } from "@/lib/orgs/organizations";
 import { createUser, findUserByEmail, setUserPassword } from "@/lib/orgs/users";
 import type { Runtime } from "@/lib/runtime";
 
@@ -76,6 +77,22 @@ export const commands: Record<string, { summary: string; usage: string; run: (rt
         ok: true,
         text: `${existing ? "Updated" : "Created"} ${f.email} as ${f.role} of ${org.name}.${shown ? `\nPassword (shown once): ${shown}` : ""}`,
         json: { user_id: userId, email: f.email, organization_id: org.id, role: f.role, created: !existing, ...(shown ? { password: shown } : {}) },
+      };
+    },
+  },
+
+  "create-organization": {
+    summary: "Create an organization (with production and test environments) owned by an existing member.",
+    usage: "create-organization --name N --owner-email E [--json]",
+    run: async (rt, flags) => {
+      const f = flagSchema({ name: z.string().trim().min(1).max(100), "owner-email": z.email() })(flags);
+      const owner = await findUserByEmail(rt.db, f["owner-email"]);
+      if (!owner) throw new UsageError(`no member with email ${f["owner-email"]}: create-admin first`);
+      const org = await createOrganization(rt.db, { name: f.name, ownerUserId: owner.id, actor: cliActor() });
+      return {
+        ok: true,
+        text: `Created ${f.name} (${org.id}) with environments ${org.environments.map((e) => `${e.kind}=${e.id}`).join(", ")}.`,
+        json: { id: org.id, name: f.name, environments: org.environments.map((e) => ({ id: e.id, kind: e.kind, name: e.name })) },
       };
     },
   },

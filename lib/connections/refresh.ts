@@ -36,6 +36,14 @@ const due = (c: Pick<Connection, "expiresAt" | "updatedAt">) => refreshDue(c);
 // One refresh per connection per process; across processes the lease decides.
 const inflight = new Map<string, Promise<{ connection: Connection; credential: Credential }>>();
 
+/**
+ * Tokens a provider issued that we could not store yet (database down at the wrong moment).
+ * The old refresh token may already be dead, so the next attempt stores these instead of
+ * spending it again (F3): once the database is back, no re-authentication is needed.
+ */
+type Pending = { fromVersion: number; credential: Credential; expiresAt: Date | null; granted: string[]; rotated: boolean };
+const pending = new Map<string, Pending>();
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function reread(rt: Rt, env: Env, id: string) {
@@ -112,6 +120,9 @@ async function refreshLoop(rt: Rt, env: Env, start: Connection, opts: { force?: 
     if (row.refreshFailedAt && Date.now() - row.refreshFailedAt.getTime() < FAILURE_COOLDOWN_MS && attempt === 0 && !opts.force) {
       throw toolError("upstream_error", "Refreshing this connection's token failed moments ago; retry shortly.", { retry_after: Math.ceil(FAILURE_COOLDOWN_MS / 1000) });
     }
+    // Tokens we already hold for exactly this version: store them, never spend the old refresh token again.
+    const held = pending.get(`${env.id}:${row.id}`);
+    if (held && held.fromVersion === row.version) return await persist(rt, env, row, held);
     const [leased] = await rt.db
       .update(connections)
       .set({ refreshLeaseUntil: sql`now() + make_interval(secs => ${LEASE_MS / 1000})` })
@@ -164,42 +175,56 @@ async function refreshWithLease(rt: Rt, env: Env, row: Connection, cred: Extract
   };
   const expiresAt = typeof tokens.expires_in === "number" ? new Date(Date.now() + tokens.expires_in * 1000) : null;
   const granted = tokens.scope !== undefined ? parseScopes(tokens.scope) : row.grantedScopes;
-  // The new refresh token exists only in memory until this commits: retry a failed write.
+  return persist(rt, env, row, { fromVersion: row.version, credential: next, expiresAt, granted, rotated: Boolean(tokens.refresh_token && tokens.refresh_token !== cred.refresh_token) });
+}
+
+/** Writes refreshed tokens with a compare-and-swap on the version; retries, then keeps them in memory. */
+async function persist(rt: Rt, env: Env, row: Connection, p: Pending) {
+  const key = `${env.id}:${row.id}`;
+  const next = p.credential as Extract<Credential, { type: "oauth2" }>;
   for (let i = 0; ; i++) {
     try {
-      return await rt.db.transaction(async (tx) => {
-        const [saved] = await tx
+      const saved = await rt.db.transaction(async (tx) => {
+        const [out] = await tx
           .update(connections)
           .set({
             credential: sealCredential(rt, env, row.id, next),
             refreshTokenHash: sha256Hex(next.refresh_token!),
-            expiresAt,
-            grantedScopes: granted,
+            expiresAt: p.expiresAt,
+            grantedScopes: p.granted,
             version: sql`${connections.version} + 1`,
             refreshLeaseUntil: null,
             refreshFailedAt: null,
             lastRefreshedAt: sql`now()`,
             updatedAt: sql`now()`,
           })
-          .where(and(eq(connections.environmentId, env.id), eq(connections.id, row.id), eq(connections.version, row.version)))
+          .where(and(eq(connections.environmentId, env.id), eq(connections.id, row.id), eq(connections.version, p.fromVersion)))
           .returning();
-        if (!saved) throw new Error("refresh compare-and-swap lost");
+        if (!out) throw new Error("refresh compare-and-swap lost");
         await recordAudit(tx, {
           organizationId: env.organizationId,
           environmentId: env.id,
           actor: { type: "system", id: "token-refresh" },
           action: "connection.refreshed",
           target: { type: "connection", id: row.id },
-          metadata: { connector: row.connector, rotated_refresh_token: Boolean(tokens.refresh_token && tokens.refresh_token !== cred.refresh_token) },
+          metadata: { connector: row.connector, rotated_refresh_token: p.rotated },
         });
-        return { connection: saved, credential: next };
+        return { connection: out, credential: next as Credential };
       });
+      pending.delete(key);
+      return saved;
     } catch (err) {
-      if ((err as Error).message === "refresh compare-and-swap lost" || i >= 4) {
-        log.error("could not store a refreshed token", { connection: row.id, err });
+      if ((err as Error).message === "refresh compare-and-swap lost") {
+        pending.delete(key);
+        log.error("refreshed token lost a compare-and-swap", { connection: row.id });
         throw toolError("upstream_error", "The refreshed token could not be stored; retry shortly.");
       }
-      await sleep(200 * 2 ** i);
+      if (i >= 3) {
+        pending.set(key, p);
+        log.error("could not store a refreshed token; kept in memory until the database accepts it", { connection: row.id, err });
+        throw toolError("upstream_error", "The refreshed token could not be stored yet; retry shortly.", { retry_after: 5 });
+      }
+      await sleep(150 * 2 ** i);
     }
   }
 }

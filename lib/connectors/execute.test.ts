@@ -177,4 +177,57 @@ describe("executeConnectorTool", () => {
     expect(refreshes()).toBe(before);
     expect(await executeConnectorTool(rt, { environment: env, registeredUser: healthy.user, tool: "github_get_authenticated_user", args: {} })).toMatchObject({ ok: true });
   }, 20_000);
+
+  it("F3: when storing the refreshed tokens fails, the next call after the database recovers works without re-authentication", async () => {
+    const env = await newEnv();
+    const { user, connection } = await connectUser(env, "db-blip", 0);
+    let failures = 100;
+    // The database refuses transactions (the write of the new tokens) until `failures` reaches 0.
+    const faultyDb = new Proxy(handle.db, {
+      get(target, prop, receiver) {
+        if (prop === "transaction" && failures > 0) {
+          return async () => {
+            failures--;
+            throw new Error("connection terminated unexpectedly");
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const faulty = { db: faultyDb, keyring: rt.keyring };
+    const before = refreshes();
+    const first = await executeConnectorTool(faulty, { environment: env, registeredUser: user, tool: "github_get_authenticated_user", args: {} });
+    expect(first).toMatchObject({ ok: false, error: { code: "upstream_error" } });
+    expect(refreshes()).toBe(before + 1); // the old refresh token is now spent at the AS
+
+    failures = 0;
+    const second = await executeConnectorTool(faulty, { environment: env, registeredUser: user, tool: "github_get_authenticated_user", args: {} });
+    expect(second).toMatchObject({ ok: true, data: { login: "octocat" } });
+    expect(refreshes()).toBe(before + 1); // stored what it held; did not spend the dead token
+    const [row] = await handle.db.select().from(connections).where(eq(connections.id, connection.id));
+    expect(row!.status).toBe("active");
+    const cred = unsealCredential(rt, env, row!);
+    expect(cred.type === "oauth2" && cred.refresh_token).toBe(as.grants.at(-1)!.refreshToken);
+  }, 20_000);
+
+  it("T5: two environments with the same origin user id refresh concurrently without sharing a single-flight entry or a token", async () => {
+    const envA = await newEnv();
+    const envB = await newEnv();
+    const a = await connectUser(envA, "twin", 0);
+    const b = await connectUser(envB, "twin", 0);
+    const before = refreshes();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        executeConnectorTool(rt, { environment: i % 2 ? envB : envA, registeredUser: i % 2 ? b.user : a.user, tool: "github_get_authenticated_user", args: {} }),
+      ),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(refreshes()).toBe(before + 2);
+    expect(new Set(results.map((r) => (r.ok ? r.connectionId : "")))).toEqual(new Set([a.connection.id, b.connection.id]));
+    const [ra] = await handle.db.select().from(connections).where(eq(connections.id, a.connection.id));
+    const [rb] = await handle.db.select().from(connections).where(eq(connections.id, b.connection.id));
+    const ca = unsealCredential(rt, envA, ra!);
+    const cb = unsealCredential(rt, envB, rb!);
+    expect(ca.type === "oauth2" && cb.type === "oauth2" && ca.access_token !== cb.access_token && ca.refresh_token !== cb.refresh_token).toBe(true);
+  }, 20_000);
 });
