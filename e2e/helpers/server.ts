@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { inject } from "vitest";
+import { afterAll, inject } from "vitest";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const SERVER_ENTRY = path.join(ROOT, "dist", "server.js");
@@ -62,6 +62,29 @@ process.once("exit", () => {
   }
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Stops (SIGTERM, then SIGKILL) every server and CLI process this test process started and that still runs. */
+export async function stopAllProcesses(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill("SIGTERM");
+        }),
+    ),
+  );
+}
+
+// Every test file that uses these helpers stops what it started, even a server whose handle a
+// failed test never got (e.g. one of two started together when the other failed). Registered
+// first, so it runs after the file's own afterAll hooks.
+afterAll(stopAllProcesses);
 
 /** Removes the temp data directories this process made. Call from afterAll once servers are stopped. */
 export function cleanupTempDirs() {

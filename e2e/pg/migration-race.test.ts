@@ -26,8 +26,10 @@ describe.runIf(TEST_DB === "postgres")("migration race [postgres]", () => {
       // Keep each replica's pool small; both hold connections while they wait on the lock.
       DATABASE_POOL_MAX: "5",
     };
-    const [a, b] = await Promise.all([startServer({ db: "postgres", databaseUrl, env }), startServer({ db: "postgres", databaseUrl, env })]);
-    servers.push(a!, b!);
+    const started = await Promise.allSettled([startServer({ db: "postgres", databaseUrl, env }), startServer({ db: "postgres", databaseUrl, env })]);
+    for (const r of started) if (r.status === "fulfilled") servers.push(r.value);
+    for (const r of started) if (r.status === "rejected") throw r.reason;
+    const [a, b] = servers;
     const httpA = client(a!.url);
     const httpB = client(b!.url);
     expect((await httpA.get("/api/health")).body).toEqual({ status: "ok" });
