@@ -21,10 +21,21 @@ const BYPASS_HEADERS = [
 /** Public by design: sign-in itself, liveness, readiness, the API description. */
 const PUBLIC = [/^\/api\/auth(\/|$)/, /^\/api\/health$/, /^\/api\/ready$/, /^\/api\/v1\/openapi\.json$/];
 
-const DASHBOARD_PAGES = ["/", "/api-keys", "/audit", "/members", "/settings"];
+/** Every dashboard page (by its route pattern) and a URL that reaches it. */
+const DASHBOARD_PAGES: Record<string, string> = {
+  "/": "/",
+  "/api-keys": "/api-keys",
+  "/audit": "/audit",
+  "/members": "/members",
+  "/settings": "/settings",
+  "/users": "/users",
+  "/users/[id]": `/users/${unknownId("ru")}`,
+  "/connectors": "/connectors",
+  "/connectors/[slug]": "/connectors/github",
+};
 
 /** A valid-looking id for a dynamic segment, from the resource it follows (api-keys → key_…). */
-const ID_PREFIX: Record<string, string> = { "api-keys": "key", members: "usr", invitations: "inv", environments: "env", organizations: "org", secrets: "sec", audit: "aud" };
+const ID_PREFIX: Record<string, string> = { "api-keys": "key", members: "usr", invitations: "inv", environments: "env", organizations: "org", secrets: "sec", audit: "aud", "registered-users": "ru", connections: "conn" };
 
 function walk(dir: string, file: RegExp, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -88,7 +99,7 @@ describe(`K5: Next.js middleware bypass [${db}]`, () => {
     expect(patterns).toEqual(expect.arrayContaining(["/api/v1/api-keys", "/api/v1/api-keys/[id]", "/api/v1/api-keys/[id]/rotate"]));
     for (const r of routes) expect(r.methods.length, `${r.file} exports no HTTP method handler`).toBeGreaterThan(0);
     // Every dashboard page on disk is in the list below.
-    expect(DASHBOARD_PAGES).toEqual(expect.arrayContaining(pagesOnDisk));
+    expect(Object.keys(DASHBOARD_PAGES)).toEqual(expect.arrayContaining(pagesOnDisk));
   });
 
   it("K5: every protected route handler under app/**/route.ts answers 401 to x-middleware-subrequest without credentials", async () => {
@@ -113,7 +124,7 @@ describe(`K5: Next.js middleware bypass [${db}]`, () => {
 
   it("K5: dashboard pages / /api-keys /audit /members /settings redirect to /login with the header and no cookies, and show no data", async () => {
     const adminEmail = server.env.LATCHKEY_ADMIN_EMAIL!;
-    for (const page of DASHBOARD_PAGES) {
+    for (const page of Object.values(DASHBOARD_PAGES)) {
       for (const value of BYPASS_HEADERS) {
         const variants: Record<string, string>[] = [{}, { rsc: "1" }, { "next-router-prefetch": "1", rsc: "1" }];
         for (const extra of variants) {
