@@ -37,12 +37,7 @@ export async function tokenRequest(cfg: EffectiveConfig, clientSecret: string | 
   if (!clientId) throw new OAuthTransportError(`No OAuth app is configured for ${cfg.connector.name} in this environment.`);
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
   const body = new URLSearchParams(params);
-  if (clientSecret && cfg.connector.auth.tokenAuthMethod === "client_secret_basic") {
-    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString("base64")}`;
-  } else {
-    body.set("client_id", clientId);
-    if (clientSecret) body.set("client_secret", clientSecret);
-  }
+  clientAuth(cfg, clientSecret, body, headers);
   let status: number;
   let text: string;
   try {
@@ -77,20 +72,31 @@ export async function tokenRequest(cfg: EffectiveConfig, clientSecret: string | 
   return json as TokenResponse;
 }
 
+/**
+ * Client authentication as the connector's token endpoint expects it: HTTP Basic
+ * (client_secret_basic) or in the form body (client_secret_post, or a public client).
+ */
+function clientAuth(cfg: EffectiveConfig, clientSecret: string | null, body: URLSearchParams, headers: Record<string, string>) {
+  const clientId = cfg.oauthClientId!;
+  if (clientSecret && cfg.connector.auth.kind === "oauth2" && cfg.connector.auth.tokenAuthMethod === "client_secret_basic") {
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString("base64")}`;
+  } else {
+    body.set("client_id", clientId);
+    if (clientSecret) body.set("client_secret", clientSecret);
+  }
+}
+
 /** RFC 7009 revocation, best effort: a provider that fails to revoke does not stop a delete. */
-export async function revokeToken(cfg: EffectiveConfig, clientSecret: string | null, token: string): Promise<boolean> {
+export async function revokeToken(cfg: EffectiveConfig, clientSecret: string | null, token: string, hint: "refresh_token" | "access_token"): Promise<boolean> {
   if (!cfg.oauthRevokeUrl || !cfg.oauthClientId) return false;
-  const body = new URLSearchParams({ token, client_id: cfg.oauthClientId });
-  if (clientSecret) body.set("client_secret", clientSecret);
+  const body = new URLSearchParams({ token, token_type_hint: hint });
+  const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
+  clientAuth(cfg, clientSecret, body, headers);
   try {
-    const res = await undiciRequest(cfg.oauthRevokeUrl, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Bearer ${token}` },
-      body: body.toString(),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.body.dump();
-    return res.statusCode < 300;
+    const res = await undiciRequest(cfg.oauthRevokeUrl, { method: "POST", headers, body: body.toString(), signal: AbortSignal.timeout(10_000) });
+    const text = await res.body.text();
+    // Slack-style endpoints answer 200 with {"ok":false}.
+    return res.statusCode < 300 && !/"ok"\s*:\s*false/.test(text);
   } catch {
     return false;
   }

@@ -216,7 +216,7 @@ export async function deleteConnection(rt: Rt, input: { environment: Env; id: st
     if (cred.type === "oauth2") {
       const cfg = await effectiveConfig(rt.db, input.environment.id, conn.connector);
       const secret = await oauthClientSecret(rt, input.environment, cfg).catch(() => null);
-      revokedAtProvider = await revokeToken(cfg, secret, cred.refresh_token ?? cred.access_token);
+      revokedAtProvider = await revokeToken(cfg, secret, cred.refresh_token ?? cred.access_token, cred.refresh_token ? "refresh_token" : "access_token");
     }
   } catch (err) {
     log.warn("provider revocation skipped", { connection: conn.id, reason: (err as Error).name });

@@ -8,7 +8,7 @@ import { executeConnectorTool } from "@/lib/connectors/execute";
 import { updateConnectorConfig } from "@/lib/connectors/configs";
 import { unsealCredential } from "@/lib/connections/credentials";
 import { refreshDue } from "@/lib/connections/refresh";
-import { saveOAuthConnection } from "@/lib/connections/service";
+import { deleteConnection, saveOAuthConnection } from "@/lib/connections/service";
 import { createOrganization } from "@/lib/orgs/organizations";
 import { createUser } from "@/lib/orgs/users";
 import { ensureRegisteredUser } from "@/lib/registered-users/service";
@@ -230,4 +230,25 @@ describe("executeConnectorTool", () => {
     const cb = unsealCredential(rt, envB, rb!);
     expect(ca.type === "oauth2" && cb.type === "oauth2" && ca.access_token !== cb.access_token && ca.refresh_token !== cb.refresh_token).toBe(true);
   }, 20_000);
+
+  it("deleting a connection revokes its refresh token at the provider (RFC 7009), then removes it, audited", async () => {
+    const env = await newEnv();
+    await updateConnectorConfig(rt, { environment: env, slug: "github", patch: { oauthRevokeUrl: `${as.issuer}/token/revocation` }, actor });
+    const { connection, tokens } = await connectUser(env, "leaver", 3600);
+    const introspect = async (token: string) =>
+      (await (
+        await fetch(`${as.issuer}/token/introspection`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ token, client_id: client.client_id, client_secret: client.client_secret }).toString(),
+        })
+      ).json()) as { active: boolean };
+    expect((await introspect(tokens.refresh_token)).active).toBe(true);
+    const r = await deleteConnection(rt, { environment: env, id: connection.id, actor });
+    expect(r.revokedAtProvider).toBe(true);
+    expect((await introspect(tokens.refresh_token)).active).toBe(false);
+    expect(await handle.db.select().from(connections).where(eq(connections.id, connection.id))).toEqual([]);
+    const audit = await handle.db.select().from(auditLog).where(and(eq(auditLog.action, "connection.deleted"), eq(auditLog.targetId, connection.id)));
+    expect(audit[0]?.metadata).toMatchObject({ revoked_at_provider: true, connector: "github" });
+  });
 });
