@@ -50,8 +50,19 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
 
+  const publicUrl = env.LATCHKEY_PUBLIC_URL ? new URL(env.LATCHKEY_PUBLIC_URL) : null;
   const server = http.createServer((req, res) => {
     closeIfBodyUnread(req, res);
+    // The URL the outside world uses (OAuth redirect URIs, links). From LATCHKEY_PUBLIC_URL when
+    // set; else from the Host the client used. A client's own X-Forwarded-* is trusted only
+    // behind the proxies the operator declared.
+    if (publicUrl) {
+      req.headers["x-forwarded-host"] = publicUrl.host;
+      req.headers["x-forwarded-proto"] = publicUrl.protocol.slice(0, -1);
+    } else if (env.LATCHKEY_TRUST_PROXY_HOPS === 0) {
+      req.headers["x-forwarded-host"] = req.headers.host ?? `${env.HOST}:${env.PORT}`;
+      req.headers["x-forwarded-proto"] = "http";
+    }
     if (malformedPath(req.url)) {
       const requestId = requestIdFromHeader(req.headers["x-request-id"] as string | undefined);
       res.writeHead(400, { "content-type": "application/json; charset=utf-8", "x-request-id": requestId, "x-content-type-options": "nosniff" });

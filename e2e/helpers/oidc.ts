@@ -13,7 +13,7 @@ export type LocalAuthServer = {
   resource: string;
   grants: { grantType: string; refreshToken?: string; accessToken?: string }[];
   /** Registers a confidential client (client_secret_post) allowed to refresh. */
-  registerClient(redirectUri?: string): Promise<{ client_id: string; client_secret: string; redirect_uri: string }>;
+  registerClient(redirectUri?: string, authMethod?: "client_secret_post" | "client_secret_basic"): Promise<{ client_id: string; client_secret: string; redirect_uri: string }>;
   /** Runs the authorization-code flow without a browser (dev interactions) and returns the tokens. */
   authorize(client: { client_id: string; client_secret: string; redirect_uri: string }, scope?: string): Promise<{ access_token: string; refresh_token: string; expires_in: number; scope?: string }>;
   /** Verifies an access token the way a resource server would (signature, issuer, audience, expiry). */
@@ -21,7 +21,7 @@ export type LocalAuthServer = {
   close(): Promise<void>;
 };
 
-export async function startAuthServer(opts: { accessTokenTtl?: number; resource?: string } = {}): Promise<LocalAuthServer> {
+export async function startAuthServer(opts: { accessTokenTtl?: number; resource?: string; /** login → email claim; default: the login itself */ emails?: Record<string, string> } = {}): Promise<LocalAuthServer> {
   const { default: Provider, errors } = (await import("oidc-provider")) as unknown as {
     default: new (issuer: string, config: Record<string, unknown>) => { listen: (p: number, h: string) => Server; on: (ev: string, fn: (...a: unknown[]) => void) => void };
     errors: { InvalidTarget: new () => Error };
@@ -37,7 +37,14 @@ export async function startAuthServer(opts: { accessTokenTtl?: number; resource?
   const resource = opts.resource ?? "https://api.sandbox.test/";
   const ttl = opts.accessTokenTtl ?? 300;
   const provider = new Provider(issuer, {
-    scopes: ["openid", "offline_access", "repo", "read:user", "api:read", "api:write"],
+    scopes: ["openid", "offline_access", "email", "repo", "read:user", "api:read", "api:write"],
+    claims: { openid: ["sub"], email: ["email", "email_verified"] },
+    // Put the email claim in the ID token too (dashboard SSO reads it from there).
+    conformIdTokenClaims: false,
+    findAccount: async (_ctx: unknown, id: string) => ({
+      accountId: id,
+      claims: async () => ({ sub: id, email: opts.emails?.[id] ?? id, email_verified: true }),
+    }),
     clientDefaults: { grant_types: ["authorization_code", "refresh_token"], token_endpoint_auth_method: "client_secret_post" },
     pkce: { required: () => true },
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed: (g: string) => boolean }) => client.grantTypeAllowed("refresh_token"),
@@ -67,11 +74,11 @@ export async function startAuthServer(opts: { accessTokenTtl?: number; resource?
   const server = provider.listen(port, "127.0.0.1");
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
 
-  const registerClient: LocalAuthServer["registerClient"] = async (redirectUri = "http://127.0.0.1:9/callback") => {
+  const registerClient: LocalAuthServer["registerClient"] = async (redirectUri = "http://127.0.0.1:9/callback", authMethod = "client_secret_post") => {
     const res = await fetch(`${issuer}/reg`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ redirect_uris: [redirectUri], grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], token_endpoint_auth_method: "client_secret_post" }),
+      body: JSON.stringify({ redirect_uris: [redirectUri], grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], token_endpoint_auth_method: authMethod }),
     });
     const j = (await res.json()) as { client_id: string; client_secret: string };
     return { client_id: j.client_id, client_secret: j.client_secret, redirect_uri: redirectUri };

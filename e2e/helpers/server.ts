@@ -24,6 +24,8 @@ export type StartOptions = {
   dataDir?: string;
   /** PostgreSQL: reuse this database; default a fresh `t_<random>` database on the test cluster. */
   databaseUrl?: string;
+  /** Listen on this port (e.g. one already registered as an OAuth redirect URI); default a free one. */
+  port?: number;
   /** How long to wait for /api/health to answer. */
   timeoutMs?: number;
 };
@@ -230,7 +232,7 @@ export type ServerProcess = {
 /** Resolves the configuration (port, data dir or database, keys, secrets) and spawns the server; does not wait. */
 export async function spawnServer(opts: StartOptions): Promise<ServerProcess> {
   if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first (the suite runs against the production build)`);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const given = opts.env ?? {};
   const dataDir = opts.dataDir ?? (given.LATCHKEY_DATA_DIR || makeTempDir());
   const databaseUrl =
