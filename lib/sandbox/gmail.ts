@@ -1,4 +1,5 @@
 import { SandboxRouter, bearer, defaultAuthorize, json } from "@/lib/sandbox/router";
+import { googleUnauthenticated } from "@/lib/sandbox/google-shared";
 import type { SandboxBackend, SandboxOptions, SandboxRequest, SandboxResponse } from "@/lib/sandbox/types";
 
 // Follows the Gmail API v1 reference (https://developers.google.com/gmail/api/reference/rest) for the
@@ -565,21 +566,7 @@ export function createGmailSandbox(opts: SandboxOptions = {}): SandboxBackend {
     },
     async handle(req: SandboxRequest): Promise<SandboxResponse> {
       const token = bearer(req);
-      if (!token || !(await authorize(token, req))) {
-        const missing = !req.headers.authorization;
-        return json(
-          401,
-          {
-            error: {
-              code: 401,
-              message: `Request ${missing ? "is missing required authentication credential" : "had invalid authentication credentials"}. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.`,
-              errors: [{ message: missing ? "Login Required." : "Invalid Credentials", domain: "global", reason: missing ? "required" : "authError", location: "Authorization", locationType: "header" }],
-              status: "UNAUTHENTICATED",
-            },
-          },
-          { "www-authenticate": missing ? `Bearer realm="https://accounts.google.com/"` : `Bearer realm="https://accounts.google.com/", error="invalid_token"` },
-        );
-      }
+      if (!token || !(await authorize(token, req))) return googleUnauthenticated(req);
       const out = await router.dispatch(req);
       if (!out) return notFound();
       if (out.status === 405) return gError(405, "METHOD_NOT_ALLOWED", "httpMethodNotAllowed", "Method Not Allowed");
