@@ -286,3 +286,83 @@ export const connections = pgTable(
   ],
 );
 export type Connection = typeof connections.$inferSelect;
+
+// ---------------------------------------------------------------- tool packs and MCP instances
+
+export type ToolPackEntry = { connector: string; tools: string[] | "*" };
+
+export const toolPacks = pgTable(
+  "tool_packs",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    slug: text("slug").notNull(),
+    description: text("description"),
+    entries: jsonb("entries").$type<ToolPackEntry[]>().notNull().default([]),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("tool_packs_env_slug_idx").on(t.environmentId, t.slug), index("tool_packs_env_id_idx").on(t.environmentId, t.id)],
+);
+export type ToolPack = typeof toolPacks.$inferSelect;
+
+export const mcpInstances = pgTable(
+  "mcp_instances",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    toolPackId: text("tool_pack_id")
+      .notNull()
+      .references(() => toolPacks.id, { onDelete: "cascade" }),
+    registeredUserId: text("registered_user_id")
+      .notNull()
+      .references(() => registeredUsers.id, { onDelete: "cascade" }),
+    /** SHA-256 of the URL token: lookup. */
+    tokenHash: text("token_hash").notNull(),
+    /** The token under the keyring, so `ensure` can return the same URL again. */
+    tokenSealed: text("token_sealed").notNull(),
+    createdAt: createdAt(),
+    rotatedAt: timestamp("rotated_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("mcp_instances_token_idx").on(t.tokenHash),
+    // One live instance per (pack, user); revoked ones stay for the record.
+    uniqueIndex("mcp_instances_live_idx").on(t.environmentId, t.toolPackId, t.registeredUserId).where(sql`revoked_at is null`),
+  ],
+);
+export type McpInstance = typeof mcpInstances.$inferSelect;
+
+/** Legacy-era MCP sessions ended by DELETE (ids are self-verifying; only endings are stored). */
+export const mcpTerminatedSessions = pgTable("mcp_terminated_sessions", {
+  sessionHash: text("session_hash").primaryKey(),
+  terminatedAt: createdAt(),
+});
+
+// ---------------------------------------------------------------- link tokens (end users connect accounts)
+
+export const linkTokens = pgTable(
+  "link_tokens",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    registeredUserId: text("registered_user_id")
+      .notNull()
+      .references(() => registeredUsers.id, { onDelete: "cascade" }),
+    connectors: jsonb("connectors").$type<string[] | null>(),
+    redirectUrl: text("redirect_url"),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("link_tokens_env_user_idx").on(t.environmentId, t.registeredUserId)],
+);
+export type LinkToken = typeof linkTokens.$inferSelect;

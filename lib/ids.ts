@@ -13,6 +13,9 @@ export const idPrefixes = {
   registeredUser: "ru",
   connection: "conn",
   connectorConfig: "ccfg",
+  toolPack: "tp",
+  mcpInstance: "mcpi",
+  linkToken: "lt",
   request: "req",
 } as const;
 

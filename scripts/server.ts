@@ -3,6 +3,7 @@
 import http from "node:http";
 import next from "next";
 import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
+import { handleNodeMcp, isMcpPath } from "@/lib/gateway/node-route";
 import { updateLock } from "@/lib/data-dir-lock";
 import { EnvError, getEnv } from "@/lib/env";
 import { requestIdFromHeader } from "@/lib/http/request";
@@ -73,6 +74,13 @@ async function main() {
       // Sealed vault: answer nothing but "sealed", like Vault does.
       res.writeHead(503, { "content-type": "application/json", "retry-after": "60" });
       res.end(JSON.stringify(req.url?.startsWith("/api/health") ? { status: "sealed", reason: rt.sealed } : { error: { code: "sealed", message: "The vault is sealed: the encryption key does not match this database." } }));
+      return;
+    }
+    if (isMcpPath(req.url)) {
+      // DESIGN §8: the data plane is answered here directly, not through Next.
+      const host = req.headers["x-forwarded-host"] ?? req.headers.host ?? `localhost:${env.PORT}`;
+      const base = env.LATCHKEY_PUBLIC_URL?.replace(/\/$/, "") ?? `${req.headers["x-forwarded-proto"] ?? "http"}://${host}`;
+      void handleNodeMcp(rt, req, res, base);
       return;
     }
     handle(req, res).catch((err) => {

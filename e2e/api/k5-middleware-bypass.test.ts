@@ -32,6 +32,8 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/users/[id]": `/users/${unknownId("ru")}`,
   "/connectors": "/connectors",
   "/connectors/[slug]": "/connectors/github",
+  "/tool-packs": "/tool-packs",
+  "/tool-packs/[id]": `/tool-packs/${unknownId("tp")}`,
 };
 
 /** A valid-looking id for a dynamic segment, from the resource it follows (api-keys → key_…). */

@@ -13,6 +13,11 @@ export type McpHttpRequest = {
   headers: Record<string, string | undefined>;
   /** The raw body (already size-capped by the adapter), or null. */
   body: string | null;
+  /**
+   * Aborts when the client goes away before the answer is written. In the modern era closing
+   * the response stream is how a client cancels a request, so a tool call in flight is stopped.
+   */
+  signal?: AbortSignal;
 };
 
 export type McpHttpResponse = {

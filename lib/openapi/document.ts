@@ -4,7 +4,9 @@ import type { Operation } from "@/lib/openapi/operation";
 import { apiKeyOperations } from "@/lib/schemas/api-keys";
 import { connectionOperations } from "@/lib/schemas/connections";
 import { connectorOperations } from "@/lib/schemas/connectors";
+import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
+import { toolPackOperations } from "@/lib/schemas/tool-packs";
 import { ErrorSchema } from "@/lib/schemas/common";
 
 /** Every documented operation. A route's operation that is missing here is missing from the docs. */
@@ -13,6 +15,8 @@ export const allOperations: Operation[] = [
   ...Object.values(registeredUserOperations),
   ...Object.values(connectionOperations),
   ...Object.values(connectorOperations),
+  ...Object.values(toolPackOperations),
+  ...Object.values(mcpInstanceOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;

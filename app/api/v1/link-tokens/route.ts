@@ -1,0 +1,24 @@
+// POST /api/v1/link-tokens – a 30-minute single-use token for the hosted Link page
+import { publicBaseUrl } from "@/lib/gateway/endpoint";
+import { WithStatus, withApiKey } from "@/lib/http/with-api-key";
+import { AppError } from "@/lib/errors";
+import { getConnector } from "@/lib/connectors/catalog";
+import { createLinkToken } from "@/lib/link-tokens/service";
+import { getRegisteredUser } from "@/lib/registered-users/service";
+import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
+
+export const POST = withApiKey(mcpInstanceOperations.createLinkToken, async ({ req, ctx, body }) => {
+  const user = await getRegisteredUser(ctx.db, ctx.environment.id, body.registered_user_id);
+  const unknown = (body.connectors ?? []).filter((c) => !getConnector(c));
+  if (unknown.length) throw new AppError({ code: "validation_error", message: "Unknown connector(s).", issues: unknown.map((c) => ({ path: "connectors", message: `unknown connector "${c}"` })) });
+  const t = await createLinkToken(ctx.db, {
+    environment: ctx.environment,
+    registeredUserId: user.id,
+    connectors: body.connectors ?? null,
+    redirectUrl: body.redirect_url ?? null,
+    baseUrl: publicBaseUrl(ctx.rt, req.headers),
+    actor: ctx.actor,
+    requestId: ctx.requestId,
+  });
+  return new WithStatus(201, { link_token: t.link_token, url: t.url, expires_at: t.expires_at });
+});

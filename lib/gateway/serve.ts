@@ -1,0 +1,62 @@
+import type { Environment, RegisteredUser, ToolPack } from "@/db/schema";
+import { authenticateApiKey } from "@/lib/api-keys/authenticate";
+import { AppError } from "@/lib/errors";
+import { mcpSessionSecret, mcpSessionStore } from "@/lib/gateway/endpoint";
+import { packBackend } from "@/lib/gateway/pack-backend";
+import { handleMcp } from "@/lib/mcp/handler";
+import type { McpEndpoint, McpHttpRequest, McpHttpResponse } from "@/lib/mcp/types";
+import { resolveInstanceToken } from "@/lib/mcp-instances/service";
+import { findRegisteredUser } from "@/db/queries/registered-users";
+import type { Runtime } from "@/lib/runtime";
+import { getToolPack } from "@/lib/tool-packs/service";
+
+export type ResolvedMcp = {
+  environment: Environment;
+  pack: ToolPack;
+  registeredUser: RegisteredUser | null;
+  /** Who is calling: `api_key:key_…`, `instance:mcpi_…`. Part of the session binding. */
+  principal: { type: "api_key" | "instance"; id: string };
+};
+
+/** The MCP endpoint for (environment, principal, pack, user); sessions are bound to exactly that. */
+export function endpointFor(rt: Runtime, r: ResolvedMcp, baseUrl: string): McpEndpoint {
+  return {
+    backend: packBackend(rt, {
+      environment: r.environment,
+      pack: r.pack,
+      registeredUser: r.registeredUser,
+      baseUrl,
+      actor: { type: r.principal.type === "api_key" ? "api_key" : "system", id: r.principal.id },
+    }),
+    binding: `${r.environment.id}:${r.principal.type}:${r.principal.id}:${r.pack.id}:${r.registeredUser?.id ?? "-"}`,
+    sessionSecret: mcpSessionSecret(rt),
+    sessions: mcpSessionStore(rt),
+    allowedOrigins: [],
+  };
+}
+
+export async function serveMcp(rt: Runtime, req: McpHttpRequest, r: ResolvedMcp, baseUrl: string): Promise<McpHttpResponse> {
+  return handleMcp(req, endpointFor(rt, r, baseUrl));
+}
+
+/** MCP URL 2: `/mcp/i/{token}` — the token is the credential. */
+export async function resolveInstanceRequest(rt: Runtime, token: string): Promise<ResolvedMcp> {
+  const found = await resolveInstanceToken(rt.db, token);
+  if (!found) throw new AppError({ code: "unauthorized", message: "This MCP URL is invalid or was revoked." });
+  return { environment: found.environment, pack: found.pack, registeredUser: found.user, principal: { type: "instance", id: found.instance.id } };
+}
+
+/** MCP URL 1: `/api/v1/tool-packs/{tp}/registered-users/{ru}/mcp` with the API key. */
+export async function resolveApiKeyRequest(
+  rt: Runtime,
+  input: { authorization: string | null; environmentHeader: string | null; toolPackId: string; registeredUserId: string; requestId: string; ip: string | null },
+): Promise<ResolvedMcp> {
+  const principal = await authenticateApiKey(rt.db, { authorization: input.authorization, environmentHeader: input.environmentHeader, requestId: input.requestId, ip: input.ip });
+  const idOk = (v: string, p: string) => new RegExp(`^${p}_[0-9a-z]{22}$`).test(v);
+  if (!idOk(input.toolPackId, "tp")) throw new AppError({ code: "not_found", message: "Tool pack not found." });
+  if (!idOk(input.registeredUserId, "ru")) throw new AppError({ code: "not_found", message: "Registered user not found." });
+  const pack = await getToolPack(rt.db, principal.environment.id, input.toolPackId);
+  const user = await findRegisteredUser(rt.db, principal.environment.id, input.registeredUserId);
+  if (!user) throw new AppError({ code: "not_found", message: "Registered user not found." });
+  return { environment: principal.environment, pack, registeredUser: user, principal: { type: "api_key", id: principal.apiKey.id } };
+}

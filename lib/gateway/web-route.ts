@@ -1,0 +1,32 @@
+import { AppError } from "@/lib/errors";
+import { publicBaseUrl } from "@/lib/gateway/endpoint";
+import { serveMcp, type ResolvedMcp } from "@/lib/gateway/serve";
+import { clientIp, requestIdFrom } from "@/lib/http/request";
+import { errorResponse } from "@/lib/http/respond";
+import { tooLargeResponse } from "@/lib/mcp/handler";
+import { fromWebRequest, toWebResponse } from "@/lib/mcp/web-adapter";
+import { getRuntime, type Runtime } from "@/lib/runtime";
+
+/**
+ * The App Router mount of the MCP core (dev server, serverless hosts). The production server
+ * answers the same paths directly on Node's HTTP server (DESIGN §8).
+ */
+export function mcpRoute<P>(resolve: (rt: Runtime, req: Request, params: P, ctx: { requestId: string; ip: string | null }) => Promise<ResolvedMcp>) {
+  return async (req: Request, route: { params: Promise<P> }): Promise<Response> => {
+    const requestId = requestIdFrom(req);
+    try {
+      const rt = await getRuntime();
+      const resolved = await resolve(rt, req, await route.params, { requestId, ip: clientIp(req, rt.env.LATCHKEY_TRUST_PROXY_HOPS) });
+      const mcpReq = await fromWebRequest(req, rt.env.LATCHKEY_MAX_BODY_BYTES);
+      if ("tooLarge" in mcpReq) return toWebResponse(tooLargeResponse());
+      return toWebResponse(await serveMcp(rt, mcpReq, resolved, publicBaseUrl(rt, req.headers)));
+    } catch (err) {
+      if (err instanceof AppError && err.status === 401) {
+        const res = errorResponse(err, requestId);
+        res.headers.set("www-authenticate", `Bearer realm="latchkey", error="invalid_token"`);
+        return res;
+      }
+      return errorResponse(err, requestId);
+    }
+  };
+}

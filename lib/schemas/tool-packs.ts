@@ -1,0 +1,128 @@
+import * as z from "zod";
+import { paginationQuerySchema, pageSchema } from "@/lib/http/pagination";
+import { defineOperation } from "@/lib/openapi/operation";
+import { idParam, isoDate } from "@/lib/schemas/common";
+
+export const slugSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes");
+
+export const toolPackEntrySchema = z.strictObject({
+  connector: z.string().min(1).max(64).describe("Connector slug, e.g. github."),
+  tools: z.union([z.literal("*"), z.array(z.string().min(1).max(128)).min(1).max(500)]).describe('Tool names, or "*" for all of the connector\'s tools.'),
+});
+
+export const createToolPackBodySchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  slug: slugSchema.optional().describe("URL-safe name, unique in the environment; derived from the name when omitted."),
+  description: z.string().max(1000).optional(),
+  entries: z.array(toolPackEntrySchema).max(100).default([]),
+});
+
+export const updateToolPackBodySchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  slug: slugSchema.optional(),
+  description: z.string().max(1000).nullable().optional(),
+  entries: z.array(toolPackEntrySchema).max(100).optional(),
+});
+
+export const toolPackParamsSchema = z.object({ id: idParam("tp") });
+
+export const ToolPackSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("tool_pack"),
+    environment_id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    description: z.string().nullable(),
+    entries: z.array(z.object({ connector: z.string(), tools: z.union([z.literal("*"), z.array(z.string())]) })),
+    tools: z.array(z.string()).describe("Every tool the pack exposes, resolved."),
+    required_scopes: z.record(z.string(), z.array(z.string())).describe("Per connector, the scopes the selected tools need."),
+    created_at: isoDate,
+    updated_at: isoDate,
+  })
+  .meta({ id: "ToolPack" });
+export type ToolPackOut = z.infer<typeof ToolPackSchema>;
+
+/** Scalekit-compatible alias: an "MCP config" is a tool pack. */
+export const createMcpConfigBodySchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  description: z.string().max(1000).optional(),
+  connection_tool_mappings: z
+    .array(z.strictObject({ connection_name: z.string().min(1).max(64).describe("Connector slug."), tools: z.array(z.string().min(1).max(128)).min(1).max(500) }))
+    .max(100),
+});
+
+const tag = "Tool packs";
+export const toolPackOperations = {
+  create: defineOperation({
+    method: "post",
+    path: "/api/v1/tool-packs",
+    operationId: "createToolPack",
+    summary: "Create a tool pack: the tools an agent may call",
+    tag,
+    auth: "api_key",
+    body: createToolPackBodySchema,
+    success: { status: 201, description: "The tool pack.", schema: ToolPackSchema },
+    errors: ["invalid_api_key", "validation_error", "conflict"],
+  }),
+  list: defineOperation({
+    method: "get",
+    path: "/api/v1/tool-packs",
+    operationId: "listToolPacks",
+    summary: "List tool packs",
+    tag,
+    auth: "api_key",
+    query: paginationQuerySchema,
+    success: { status: 200, description: "A page of tool packs.", schema: pageSchema(ToolPackSchema) },
+    errors: ["invalid_api_key"],
+  }),
+  get: defineOperation({
+    method: "get",
+    path: "/api/v1/tool-packs/{id}",
+    operationId: "getToolPack",
+    summary: "Get a tool pack",
+    tag,
+    auth: "api_key",
+    params: toolPackParamsSchema,
+    success: { status: 200, description: "The tool pack.", schema: ToolPackSchema },
+    errors: ["invalid_api_key", "not_found"],
+  }),
+  update: defineOperation({
+    method: "patch",
+    path: "/api/v1/tool-packs/{id}",
+    operationId: "updateToolPack",
+    summary: "Change a tool pack (takes effect on the next MCP request)",
+    tag,
+    auth: "api_key",
+    params: toolPackParamsSchema,
+    body: updateToolPackBodySchema,
+    success: { status: 200, description: "The tool pack.", schema: ToolPackSchema },
+    errors: ["invalid_api_key", "not_found", "validation_error", "conflict"],
+  }),
+  delete: defineOperation({
+    method: "delete",
+    path: "/api/v1/tool-packs/{id}",
+    operationId: "deleteToolPack",
+    summary: "Delete a tool pack and revoke its MCP instances",
+    tag,
+    auth: "api_key",
+    params: toolPackParamsSchema,
+    success: { status: 200, description: "Deleted.", schema: z.object({ id: z.string(), object: z.literal("tool_pack"), deleted: z.literal(true) }) },
+    errors: ["invalid_api_key", "not_found"],
+  }),
+  createMcpConfig: defineOperation({
+    method: "post",
+    path: "/api/v1/mcp-configs",
+    operationId: "createMcpConfig",
+    summary: "Create an MCP config (Scalekit-compatible name for a tool pack)",
+    tag,
+    auth: "api_key",
+    body: createMcpConfigBodySchema,
+    success: { status: 201, description: "The tool pack.", schema: ToolPackSchema },
+    errors: ["invalid_api_key", "validation_error", "conflict"],
+  }),
+};

@@ -1,0 +1,187 @@
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { toolPacks, type Environment, type ToolPack, type ToolPackEntry } from "@/db/schema";
+import { recordAudit, type Actor } from "@/lib/audit/record";
+import { getConnector } from "@/lib/connectors/catalog";
+import type { ConnectorDef, ToolDef } from "@/lib/connectors/types";
+import { AppError, notFound, validationError, type FieldIssue } from "@/lib/errors";
+import { decodeCursor, page } from "@/lib/http/pagination";
+import { createId } from "@/lib/ids";
+import type { ToolPackOut } from "@/lib/schemas/tool-packs";
+
+type Env = Pick<Environment, "id" | "organizationId">;
+export type Caller = { actor: Actor; requestId?: string | null; ip?: string | null };
+
+export type PackTool = { connector: ConnectorDef; tool: ToolDef };
+
+/** The tools a pack exposes, in entry order, each once. */
+export function resolvePackTools(entries: ToolPackEntry[]): PackTool[] {
+  const out: PackTool[] = [];
+  const seen = new Set<string>();
+  for (const e of entries) {
+    const def = getConnector(e.connector);
+    if (!def) continue;
+    const tools = e.tools === "*" ? def.tools : def.tools.filter((t) => (e.tools as string[]).includes(t.name));
+    for (const tool of tools) {
+      if (seen.has(tool.name)) continue;
+      seen.add(tool.name);
+      out.push({ connector: def, tool });
+    }
+  }
+  return out;
+}
+
+export function requiredScopes(tools: PackTool[]): Record<string, string[]> {
+  const out: Record<string, Set<string>> = {};
+  for (const { connector, tool } of tools) {
+    out[connector.slug] ??= new Set(connector.auth.kind === "oauth2" ? connector.auth.baseScopes : []);
+    for (const s of tool.scopes) out[connector.slug]!.add(s);
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v]]));
+}
+
+/** Every entry must name a known connector and tools it has; problems come back by field path. */
+export function validateEntries(entries: ToolPackEntry[], path = "entries") {
+  const issues: FieldIssue[] = [];
+  const connectorsSeen = new Set<string>();
+  entries.forEach((e, i) => {
+    const def = getConnector(e.connector);
+    if (!def) return issues.push({ path: `${path}.${i}.connector`, message: `unknown connector "${e.connector}"` });
+    if (connectorsSeen.has(e.connector)) issues.push({ path: `${path}.${i}.connector`, message: `"${e.connector}" appears twice; merge the entries` });
+    connectorsSeen.add(e.connector);
+    if (e.tools !== "*") {
+      const names = new Set(def.tools.map((t) => t.name));
+      e.tools.forEach((t, j) => {
+        if (!names.has(t)) issues.push({ path: `${path}.${i}.tools.${j}`, message: `${def.name} has no tool "${t}"` });
+      });
+    }
+  });
+  if (issues.length) throw validationError(issues, "The tool pack names connectors or tools that do not exist.");
+}
+
+export const slugify = (name: string) =>
+  name
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 64) || "pack";
+
+export function toToolPackOut(p: ToolPack): ToolPackOut {
+  const tools = resolvePackTools(p.entries);
+  return {
+    id: p.id,
+    object: "tool_pack",
+    environment_id: p.environmentId,
+    name: p.name,
+    slug: p.slug,
+    description: p.description,
+    entries: p.entries,
+    tools: tools.map((t) => t.tool.name),
+    required_scopes: requiredScopes(tools),
+    created_at: p.createdAt.toISOString(),
+    updated_at: p.updatedAt.toISOString(),
+  };
+}
+
+const conflictSlug = (slug: string) =>
+  new AppError({ code: "conflict", message: `A tool pack with slug "${slug}" already exists.`, issues: [{ path: "slug", message: "already taken" }] });
+
+export async function createToolPack(db: DbOrTx, input: { environment: Env; name: string; slug?: string | undefined; description?: string | undefined; entries: ToolPackEntry[] } & Caller) {
+  validateEntries(input.entries);
+  const slug = input.slug ?? slugify(input.name);
+  const id = createId("toolPack");
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(toolPacks)
+      .values({ id, environmentId: input.environment.id, name: input.name, slug, description: input.description ?? null, entries: input.entries })
+      .onConflictDoNothing({ target: [toolPacks.environmentId, toolPacks.slug] })
+      .returning();
+    if (!row) throw conflictSlug(slug);
+    await recordAudit(tx, {
+      organizationId: input.environment.organizationId,
+      environmentId: input.environment.id,
+      actor: input.actor,
+      action: "tool_pack.created",
+      target: { type: "tool_pack", id },
+      requestId: input.requestId ?? null,
+      ip: input.ip ?? null,
+      metadata: { name: input.name, slug, entries: input.entries },
+    });
+    return row;
+  });
+}
+
+export async function getToolPack(db: DbOrTx, environmentId: string, id: string) {
+  const [row] = await db.select().from(toolPacks).where(and(eq(toolPacks.environmentId, environmentId), eq(toolPacks.id, id)));
+  if (!row) throw notFound("Tool pack");
+  return row;
+}
+
+export async function findToolPackBySlugOrName(db: DbOrTx, environmentId: string, key: string) {
+  const [bySlug] = await db.select().from(toolPacks).where(and(eq(toolPacks.environmentId, environmentId), eq(toolPacks.slug, key)));
+  if (bySlug) return bySlug;
+  const [byName] = await db.select().from(toolPacks).where(and(eq(toolPacks.environmentId, environmentId), eq(toolPacks.name, key)));
+  return byName ?? null;
+}
+
+export async function listToolPacks(db: DbOrTx, input: { environmentId: string; limit: number; cursor?: string | undefined }) {
+  const conds = [eq(toolPacks.environmentId, input.environmentId)];
+  const before = decodeCursor(input.cursor);
+  if (before) conds.push(lt(toolPacks.id, before));
+  const rows = await db.select().from(toolPacks).where(and(...conds)).orderBy(desc(toolPacks.id)).limit(input.limit + 1);
+  return page(rows, input.limit);
+}
+
+export async function updateToolPack(
+  db: DbOrTx,
+  input: { environment: Env; id: string; patch: { name?: string | undefined; slug?: string | undefined; description?: string | null | undefined; entries?: ToolPackEntry[] | undefined } } & Caller,
+) {
+  if (input.patch.entries) validateEntries(input.patch.entries);
+  return db.transaction(async (tx) => {
+    const before = await getToolPack(tx, input.environment.id, input.id);
+    const set: Partial<typeof toolPacks.$inferInsert> = {};
+    if (input.patch.name !== undefined) set.name = input.patch.name;
+    if (input.patch.slug !== undefined) set.slug = input.patch.slug;
+    if (input.patch.description !== undefined) set.description = input.patch.description;
+    if (input.patch.entries !== undefined) set.entries = input.patch.entries;
+    if (Object.keys(set).length === 0) return before;
+    if (set.slug && set.slug !== before.slug) {
+      const [taken] = await tx.select({ id: toolPacks.id }).from(toolPacks).where(and(eq(toolPacks.environmentId, input.environment.id), eq(toolPacks.slug, set.slug)));
+      if (taken) throw conflictSlug(set.slug);
+    }
+    const [after] = await tx
+      .update(toolPacks)
+      .set({ ...set, updatedAt: sql`now()` })
+      .where(and(eq(toolPacks.environmentId, input.environment.id), eq(toolPacks.id, input.id)))
+      .returning();
+    await recordAudit(tx, {
+      organizationId: input.environment.organizationId,
+      environmentId: input.environment.id,
+      actor: input.actor,
+      action: "tool_pack.updated",
+      target: { type: "tool_pack", id: input.id },
+      requestId: input.requestId ?? null,
+      ip: input.ip ?? null,
+      metadata: { fields: Object.keys(set), ...(set.entries ? { entries: set.entries } : {}) },
+    });
+    return after!;
+  });
+}
+
+export async function deleteToolPack(db: DbOrTx, input: { environment: Env; id: string } & Caller) {
+  await db.transaction(async (tx) => {
+    const pack = await getToolPack(tx, input.environment.id, input.id);
+    await tx.delete(toolPacks).where(and(eq(toolPacks.environmentId, input.environment.id), eq(toolPacks.id, pack.id)));
+    await recordAudit(tx, {
+      organizationId: input.environment.organizationId,
+      environmentId: input.environment.id,
+      actor: input.actor,
+      action: "tool_pack.deleted",
+      target: { type: "tool_pack", id: pack.id },
+      requestId: input.requestId ?? null,
+      ip: input.ip ?? null,
+      metadata: { name: pack.name, slug: pack.slug },
+    });
+  });
+}
