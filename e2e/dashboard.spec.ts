@@ -101,4 +101,36 @@ test.describe("dashboard", () => {
     await expect(p2.getByRole("button", { name: "Create key" })).toHaveCount(0);
     await other.close();
   });
+
+  test("build a tool pack: search and tick tools, see the scopes they need, save, and find the agent snippets", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(E2E_ADMIN.email);
+    await page.getByLabel("Password").fill(E2E_ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByTestId("env-badge")).toBeVisible();
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Tool packs", exact: true }).click();
+    await expect(page.getByText("No tool packs yet")).toBeVisible();
+    await page.getByLabel("New tool pack name").fill("Support agent");
+    await page.getByRole("button", { name: "Create tool pack" }).click();
+    await expect(page.getByRole("heading", { name: "Support agent" })).toBeVisible();
+
+    const summary = page.getByTestId("pack-summary");
+    await expect(summary).toContainText("0 tools selected");
+    await page.getByLabel("Search tools").fill("issue");
+    await page.getByRole("checkbox", { name: "github_create_issue", exact: true }).check();
+    await page.getByRole("checkbox", { name: "github_list_issues", exact: true }).check();
+    await expect(summary).toContainText("2 tools selected");
+    await expect(summary).toContainText("GitHub: repo");
+    await page.getByLabel("Search tools").fill("");
+    await page.getByRole("checkbox", { name: "All Stripe tools" }).check();
+    await page.getByRole("button", { name: "Save tools" }).click();
+    await expect(page.getByRole("status")).toContainText("Saved");
+
+    await page.reload();
+    await expect(page.getByTestId("pack-summary")).toContainText(/\d+ tools selected/);
+    await expect(page.getByRole("checkbox", { name: "github_create_issue", exact: true })).toBeChecked();
+    await expect(page.getByRole("checkbox", { name: "github_search_issues", exact: true })).not.toBeChecked();
+    await expect(page.getByTestId("connect-agent")).toContainText("/api/v1/mcp-instances/ensure");
+  });
 });

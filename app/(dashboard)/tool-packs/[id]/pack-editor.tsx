@@ -71,11 +71,11 @@ export function PackEditor({ pack, catalog, canEdit }: { pack: { id: string; ent
                 {tools.map((t) => (
                   <li key={t.name}>
                     <label className="flex items-start gap-2 text-sm">
-                      <input type="checkbox" className="mt-1" checked={selected.has(t.name)} onChange={(e) => toggle([t.name], e.target.checked)} />
+                      <input type="checkbox" className="mt-1" aria-label={t.name} aria-describedby={`desc-${t.name}`} checked={selected.has(t.name)} onChange={(e) => toggle([t.name], e.target.checked)} />
                       <span>
                         <span className="font-mono text-xs">{t.name}</span>
                         {t.write ? <span className={`ml-1 rounded px-1 text-xs ${t.destructive ? "bg-red-100 text-red-800" : "bg-amber-100 text-amber-800"}`}>{t.destructive ? "destructive" : "write"}</span> : null}
-                        <span className="block text-zinc-600">{t.description}</span>
+                        <span id={`desc-${t.name}`} className="block text-zinc-600">{t.description}</span>
                       </span>
                     </label>
                   </li>
