@@ -366,3 +366,32 @@ export const linkTokens = pgTable(
   (t) => [index("link_tokens_env_user_idx").on(t.environmentId, t.registeredUserId)],
 );
 export type LinkToken = typeof linkTokens.$inferSelect;
+
+// ---------------------------------------------------------------- tool call log (written in batches, off the request path)
+
+export const toolCalls = pgTable(
+  "tool_calls",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    principalType: text("principal_type").notNull(),
+    principalId: text("principal_id").notNull(),
+    toolPackId: text("tool_pack_id"),
+    registeredUserId: text("registered_user_id"),
+    tool: text("tool").notNull(),
+    connector: text("connector"),
+    connectionId: text("connection_id"),
+    status: text("status", { enum: ["ok", "error", "unauthorized"] }).notNull(),
+    errorCode: text("error_code"),
+    latencyMs: integer("latency_ms").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("tool_calls_env_id_idx").on(t.environmentId, t.id),
+    index("tool_calls_env_user_idx").on(t.environmentId, t.registeredUserId, t.id),
+    index("tool_calls_env_pack_idx").on(t.environmentId, t.toolPackId, t.id),
+  ],
+);
+export type ToolCall = typeof toolCalls.$inferSelect;

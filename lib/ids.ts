@@ -16,6 +16,7 @@ export const idPrefixes = {
   toolPack: "tp",
   mcpInstance: "mcpi",
   linkToken: "lt",
+  toolCall: "tc",
   request: "req",
 } as const;
 

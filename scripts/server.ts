@@ -4,6 +4,7 @@ import http from "node:http";
 import next from "next";
 import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
 import { handleNodeMcp, isMcpPath } from "@/lib/gateway/node-route";
+import { flushToolCallLog } from "@/lib/tool-calls/log";
 import { updateLock } from "@/lib/data-dir-lock";
 import { EnvError, getEnv } from "@/lib/env";
 import { requestIdFromHeader } from "@/lib/http/request";
@@ -124,6 +125,7 @@ async function main() {
     server.closeIdleConnections?.();
     setTimeout(() => server.closeAllConnections?.(), 5000).unref();
     await app.close?.().catch(() => {});
+    await flushToolCallLog().catch(() => {});
     await stopRuntime();
     process.exit(0);
   };

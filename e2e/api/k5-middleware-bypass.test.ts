@@ -33,6 +33,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/connectors": "/connectors",
   "/connectors/[slug]": "/connectors/github",
   "/tool-packs": "/tool-packs",
+  "/tool-calls": "/tool-calls",
   "/tool-packs/[id]": `/tool-packs/${unknownId("tp")}`,
 };
 

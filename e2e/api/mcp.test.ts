@@ -185,4 +185,28 @@ describe(`MCP URLs with the SDK client [${db}]`, () => {
     const cross = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${live.secret}` }, body: "{}" });
     expect(cross.status).toBe(404);
   });
+
+  it("REST execute: the same pack rules without MCP; every call lands in the tool-call log within a second", async () => {
+    const inst = (await http.post("/api/v1/mcp-instances/ensure", { key: key.secret, json: { tool_pack_id: packId, user_identifier: "alice" } })).body;
+    const base = `/api/v1/tool-packs/${packId}/registered-users/${inst.registered_user_id}/tools`;
+    const ok = await http.post(`${base}/stripe_get_balance/execute`, { key: key.secret, json: { arguments: {} } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ object: "tool_result", tool: "stripe_get_balance", is_error: false, result: { livemode: false } });
+    const needsAuth = await http.post(`${base}/github_list_issues/execute`, { key: key.secret, json: { arguments: { owner: "octocat", repo: "hello-world" } } });
+    expect(needsAuth.body).toMatchObject({ is_error: true, result: { code: "authentication_required", link_url: expect.stringContaining("/link#link_token=") } });
+    const outside = await http.post(`${base}/github_create_issue/execute`, { key: key.secret, json: { arguments: {} } });
+    expect(outside.status).toBe(403);
+    expect(outside.body.error.code).toBe("unauthorized_tool");
+
+    let calls: { tool: string; status: string; error_code: string | null; registered_user_id: string; latency_ms: number }[] = [];
+    const have = () => ["github_create_issue", "github_list_issues"].every((t) => calls.some((c) => c.tool === t));
+    for (let i = 0; i < 30 && !have(); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      calls = (await http.get(`/api/v1/tool-calls?registered_user_id=${inst.registered_user_id}&limit=100`, { key: key.secret })).body.data;
+    }
+    expect(calls.find((c) => c.tool === "github_create_issue")).toMatchObject({ status: "unauthorized" });
+    expect(calls.find((c) => c.tool === "github_list_issues")).toMatchObject({ status: "error", error_code: "authentication_required" });
+    expect(calls.find((c) => c.tool === "stripe_get_balance")).toMatchObject({ status: "ok", error_code: null });
+    expect(calls.every((c) => c.latency_ms >= 0)).toBe(true);
+  });
 });

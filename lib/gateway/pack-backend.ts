@@ -6,6 +6,7 @@ import { McpHttpError, type McpBackend, type McpCallResult, type McpTool } from 
 import type { Runtime } from "@/lib/runtime";
 import { resolvePackTools } from "@/lib/tool-packs/service";
 import type { Actor } from "@/lib/audit/record";
+import { toolCallLog } from "@/lib/tool-calls/log";
 
 export const AUTHENTICATE_META = "authenticate_meta";
 /** JSON-RPC error code of unauthorized_tool (implementation-defined server error range). */
@@ -54,7 +55,43 @@ export function packBackend(
     return out;
   };
 
+  const logRow = (tool: string, t0: number, outcome: { status: "ok" | "error" | "unauthorized"; errorCode?: string | null; connector?: string | null; connectionId?: string | null }) =>
+    toolCallLog(() => rt.db).record({
+      environmentId: ctx.environment.id,
+      principalType: ctx.actor.type,
+      principalId: ctx.actor.id,
+      toolPackId: ctx.pack.id,
+      registeredUserId: ctx.registeredUser?.id ?? null,
+      tool: tool.slice(0, 200),
+      connector: outcome.connector ?? null,
+      connectionId: outcome.connectionId ?? null,
+      status: outcome.status,
+      errorCode: outcome.errorCode ?? null,
+      latencyMs: Math.round(performance.now() - t0),
+    });
+
   const callTool = async (name: string, args: Record<string, unknown>, call: { signal: AbortSignal }): Promise<McpCallResult> => {
+    const t0 = performance.now();
+    try {
+      const result = await dispatch(name, args, call);
+      const sc = result.structuredContent as { code?: unknown; connector?: unknown } | undefined;
+      logRow(name, t0, {
+        status: result.isError ? "error" : "ok",
+        errorCode: result.isError && typeof sc?.code === "string" ? sc.code : null,
+        connector: byName.get(name)?.connector.slug ?? null,
+        connectionId: lastConnection.get(call.signal) ?? null,
+      });
+      return result;
+    } catch (err) {
+      logRow(name, t0, { status: err instanceof McpHttpError && err.status === 403 ? "unauthorized" : "error", errorCode: err instanceof McpHttpError ? String(err.rpc.data?.code ?? err.rpc.code) : "internal_error" });
+      throw err;
+    }
+  };
+
+  // The connection a call used, for the log row (keyed by the call's own signal).
+  const lastConnection = new WeakMap<AbortSignal, string>();
+
+  const dispatch = async (name: string, args: Record<string, unknown>, call: { signal: AbortSignal }): Promise<McpCallResult> => {
     if (name === AUTHENTICATE_META && ctx.registeredUser) {
       const wanted = typeof args.connector === "string" ? args.connector : undefined;
       if (wanted !== undefined && !packConnectors.includes(wanted)) {
@@ -69,6 +106,7 @@ export function packBackend(
       throw new McpHttpError(403, { code: UNAUTHORIZED_TOOL_RPC, message: `The tool "${name}" is not in the tool pack "${ctx.pack.slug}".`, data: { code: "unauthorized_tool", tool: name } });
     }
     const r = await executeConnectorTool(rt, { environment: ctx.environment, registeredUser: ctx.registeredUser, tool: name, args, signal: call.signal });
+    if (r.connectionId) lastConnection.set(call.signal, r.connectionId);
     if (r.ok) {
       return { content: [{ type: "text", text: JSON.stringify(r.data) }], structuredContent: isPlainObject(r.data) ? r.data : { result: r.data } };
     }

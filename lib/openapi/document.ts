@@ -6,6 +6,7 @@ import { connectionOperations } from "@/lib/schemas/connections";
 import { connectorOperations } from "@/lib/schemas/connectors";
 import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
+import { toolCallOperations } from "@/lib/schemas/tool-calls";
 import { toolPackOperations } from "@/lib/schemas/tool-packs";
 import { ErrorSchema } from "@/lib/schemas/common";
 
@@ -17,6 +18,7 @@ export const allOperations: Operation[] = [
   ...Object.values(connectorOperations),
   ...Object.values(toolPackOperations),
   ...Object.values(mcpInstanceOperations),
+  ...Object.values(toolCallOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;
