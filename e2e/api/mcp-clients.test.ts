@@ -207,8 +207,8 @@ describe(`Vercel AI SDK createMCPClient (@ai-sdk/mcp 2.0.99) [${db}]`, () => {
 });
 
 /** A JSON-RPC session over mcp-remote's stdin/stdout. */
-function mcpRemote(args: string[]) {
-  const child = track(spawn(process.execPath, [MCP_REMOTE, ...args], { cwd: home, env: clientEnv(), stdio: ["pipe", "pipe", "pipe"] }));
+function mcpRemote(args: string[], env: Record<string, string> = {}) {
+  const child = track(spawn(process.execPath, [MCP_REMOTE, ...args], { cwd: home, env: { ...clientEnv(), ...env }, stdio: ["pipe", "pipe", "pipe"] }));
   let buf = "";
   let stderr = "";
   const waiting = new Map<number, (msg: any) => void>();
@@ -260,8 +260,11 @@ function mcpRemote(args: string[]) {
 describe(`mcp-remote 0.15.1 stdio bridge [${db}]`, () => {
   for (const style of ["instance URL", "API-key URL"] as const) {
     it(`${style}: initialize, tools/list, tools/call over stdin/stdout`, async () => {
-      const args = style === "instance URL" ? [instanceUrl, "--transport", "http-only"] : [apiKeyUrl, "--transport", "http-only", "--header", `Authorization:Bearer ${key.secret}`];
-      const bridge = mcpRemote(args);
+      // As in README's Claude Desktop config: the header names an env var, which mcp-remote substitutes.
+      const bridge =
+        style === "instance URL"
+          ? mcpRemote([instanceUrl, "--transport", "http-only"])
+          : mcpRemote([apiKeyUrl, "--transport", "http-only", "--header", "Authorization:${AUTH}"], { AUTH: `Bearer ${key.secret}` });
       try {
         const init = await bridge.request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "latchkey-test", version: "0" } }, 20_000);
         expect(init.result, JSON.stringify(init)).toMatchObject({ protocolVersion: expect.any(String), capabilities: { tools: expect.any(Object) } });
