@@ -37,6 +37,9 @@ const envSchema = z
     LATCHKEY_PUBLIC_URL: z.preprocess(emptyToUndefined, z.url().optional()),
     LATCHKEY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
     LATCHKEY_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+    /** MCP requests per minute per caller (API key or instance URL), and per registered user. */
+    LATCHKEY_MCP_RATE_LIMIT: z.coerce.number().int().min(1).default(1200),
+    LATCHKEY_MCP_USER_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
     LATCHKEY_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
     LATCHKEY_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     LATCHKEY_SECURE_COOKIES: z.preprocess(emptyToUndefined, bool.optional()),

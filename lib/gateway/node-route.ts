@@ -29,6 +29,7 @@ function sendError(res: ServerResponse, err: unknown, requestId: string) {
   }
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": requestId };
   if (e.status === 401) headers["www-authenticate"] = `Bearer realm="latchkey", error="invalid_token"`;
+  if (e.retryAfter !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(e.retryAfter)));
   res.writeHead(e.status, headers);
   res.end(JSON.stringify(e.toBody(requestId)));
 }

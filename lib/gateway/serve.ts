@@ -9,6 +9,7 @@ import { resolveInstanceToken } from "@/lib/mcp-instances/service";
 import { findRegisteredUser } from "@/db/queries/registered-users";
 import type { Runtime } from "@/lib/runtime";
 import { getToolPack } from "@/lib/tool-packs/service";
+import { hitRateLimit } from "@/lib/rate-limit/fixed-window";
 
 export type ResolvedMcp = {
   environment: Environment;
@@ -36,7 +37,24 @@ export function endpointFor(rt: Runtime, r: ResolvedMcp, baseUrl: string): McpEn
 }
 
 export async function serveMcp(rt: Runtime, req: McpHttpRequest, r: ResolvedMcp, baseUrl: string): Promise<McpHttpResponse> {
+  await enforceMcpRateLimits(rt, r);
   return handleMcp(req, endpointFor(rt, r, baseUrl));
+}
+
+/**
+ * Per caller and per registered user, counted in the database so the limits hold across
+ * replicas. Keys carry the environment, so tenants never share a bucket; the client address
+ * plays no part, so a forged X-Forwarded-For changes nothing.
+ */
+export async function enforceMcpRateLimits(rt: Runtime, r: ResolvedMcp) {
+  const checks: [string, number][] = [[`mcp:${r.environment.id}:${r.principal.type}:${r.principal.id}`, rt.env.LATCHKEY_MCP_RATE_LIMIT]];
+  if (r.registeredUser) checks.push([`mcp:${r.environment.id}:user:${r.registeredUser.id}`, rt.env.LATCHKEY_MCP_USER_RATE_LIMIT]);
+  for (const [bucket, limit] of checks) {
+    const hit = await hitRateLimit(rt.db, bucket, limit, 60);
+    if (!hit.allowed) {
+      throw new AppError({ code: "rate_limited", message: `Too many MCP requests (limit ${limit} per minute${bucket.includes(":user:") ? " for this user" : ""}).`, retryAfter: hit.retryAfter });
+    }
+  }
 }
 
 /** MCP URL 2: `/mcp/i/{token}` — the token is the credential. */
