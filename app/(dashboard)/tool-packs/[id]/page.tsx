@@ -43,6 +43,14 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 const client = new Client({ name: "my-agent", version: "1.0.0" });
 await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl)));
 const { tools } = await client.listTools();`}</pre>
+        <p className="font-medium">LangChain</p>
+        <pre className="overflow-x-auto rounded bg-zinc-900 p-3 text-xs text-zinc-100">{`import { MultiServerMCPClient } from "@langchain/mcp-adapters";
+const mcp = new MultiServerMCPClient({ mcpServers: { ${out.slug.replace(/-/g, "_")}: { transport: "http", url: mcpUrl } } });
+const tools = await mcp.getTools();`}</pre>
+        <p className="font-medium">AI SDK</p>
+        <pre className="overflow-x-auto rounded bg-zinc-900 p-3 text-xs text-zinc-100">{`import { createMCPClient } from "@ai-sdk/mcp";
+const mcp = await createMCPClient({ transport: { type: "http", url: mcpUrl } });
+const tools = await mcp.tools();`}</pre>
         <p className="font-medium">Claude Desktop style (mcp-remote)</p>
         <pre className="overflow-x-auto rounded bg-zinc-900 p-3 text-xs text-zinc-100">{`{ "mcpServers": { "${out.slug}": { "command": "npx", "args": ["mcp-remote", "<instance url>"] } } }`}</pre>
       </section>
