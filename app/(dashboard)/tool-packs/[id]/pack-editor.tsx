@@ -28,7 +28,10 @@ export function PackEditor({ pack, catalog, canEdit }: { pack: { id: string; ent
   const toggle = (names: string[], on: boolean) =>
     setSelected((prev) => {
       const next = new Set(prev);
-      for (const n of names) (on ? next.add(n) : next.delete(n));
+      for (const n of names) {
+        if (on) next.add(n);
+        else next.delete(n);
+      }
       setSaved(false);
       return next;
     });
