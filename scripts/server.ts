@@ -3,6 +3,7 @@
 import http from "node:http";
 import next from "next";
 import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
+import { publicBaseUrl } from "@/lib/gateway/endpoint";
 import { handleNodeMcp, isMcpPath } from "@/lib/gateway/node-route";
 import { flushToolCallLog } from "@/lib/tool-calls/log";
 import { updateLock } from "@/lib/data-dir-lock";
@@ -79,8 +80,7 @@ async function main() {
     }
     if (isMcpPath(req.url)) {
       // DESIGN §8: the data plane is answered here directly, not through Next.
-      const host = req.headers["x-forwarded-host"] ?? req.headers.host ?? `localhost:${env.PORT}`;
-      const base = env.LATCHKEY_PUBLIC_URL?.replace(/\/$/, "") ?? `${req.headers["x-forwarded-proto"] ?? "http"}://${host}`;
+      const base = publicBaseUrl(rt, { get: (name) => (req.headers[name] as string | undefined) ?? null });
       void handleNodeMcp(rt, req, res, base);
       return;
     }

@@ -1,5 +1,4 @@
 import * as z from "zod";
-import { connectors } from "@/lib/connectors/catalog";
 import type { EffectiveConfig } from "@/lib/connectors/configs";
 import type { ConnectorDef } from "@/lib/connectors/types";
 import type { ConnectorOut } from "@/lib/schemas/connectors";
@@ -66,4 +65,3 @@ export function toConnectorConfigOut(environmentId: string, cfg: EffectiveConfig
   };
 }
 
-export const allConnectors = () => connectors;

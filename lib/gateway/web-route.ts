@@ -1,4 +1,3 @@
-import { AppError } from "@/lib/errors";
 import { publicBaseUrl } from "@/lib/gateway/endpoint";
 import { serveMcp, type ResolvedMcp } from "@/lib/gateway/serve";
 import { clientIp, requestIdFrom } from "@/lib/http/request";
@@ -21,11 +20,6 @@ export function mcpRoute<P>(resolve: (rt: Runtime, req: Request, params: P, ctx:
       if ("tooLarge" in mcpReq) return toWebResponse(tooLargeResponse());
       return toWebResponse(await serveMcp(rt, mcpReq, resolved, publicBaseUrl(rt, req.headers)));
     } catch (err) {
-      if (err instanceof AppError && err.status === 401) {
-        const res = errorResponse(err, requestId);
-        res.headers.set("www-authenticate", `Bearer realm="latchkey", error="invalid_token"`);
-        return res;
-      }
       return errorResponse(err, requestId);
     }
   };
