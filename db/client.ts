@@ -2,6 +2,7 @@ import path from "node:path";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type { Sql } from "postgres";
 import * as schema from "@/db/schema";
+import { countQuery } from "@/lib/metrics/registry";
 
 /**
  * One Drizzle API over two drivers. PGlite and postgres-js expose the same query builder;
@@ -19,7 +20,15 @@ export type DbHandle = {
   close(): Promise<void>;
   /** Rows of a raw query, whatever the driver. */
   rows<T = Record<string, unknown>>(query: import("drizzle-orm").SQL): Promise<T[]>;
+  /**
+   * LISTEN on a channel. `onConnect` runs each time the listening connection is (re)made:
+   * notifications sent while it was down are lost, so the caller must assume anything changed.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onConnect: () => void): Promise<() => Promise<void>>;
 };
+
+// Every query is counted (by scope), so "no query on a warm cache" is observable, not assumed.
+const logger = { logQuery: () => countQuery() };
 
 export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 
@@ -33,26 +42,40 @@ export async function openPostgres(url: string, poolMax: number): Promise<DbHand
     onnotice: () => {},
     connection: { application_name: "latchkey" },
   });
-  const db = drizzle(sql, { schema });
+  const db = drizzle(sql, { schema, logger });
   return {
     kind: "postgres",
     db,
     sql,
     close: () => sql.end({ timeout: 5 }),
     rows: async (q) => (await db.execute(q)) as unknown as never[],
+    async listen(channel, onNotify, onConnect) {
+      // postgres-js keeps one dedicated connection for LISTEN and re-listens after a reconnect.
+      const { unlisten } = await sql.listen(channel, (payload) => onNotify(payload), onConnect);
+      return unlisten;
+    },
   };
 }
 
 export async function openPglite(dataDir: string): Promise<DbHandle> {
   const { PGlite } = await import("@electric-sql/pglite");
+  return pgliteHandle(await PGlite.create(dataDir === "memory://" ? dataDir : path.join(dataDir, "pgdata")));
+}
+
+export async function pgliteHandle(client: import("@electric-sql/pglite").PGlite): Promise<DbHandle> {
   const { drizzle } = await import("drizzle-orm/pglite");
-  const client = await PGlite.create(dataDir === "memory://" ? dataDir : path.join(dataDir, "pgdata"));
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(client, { schema, logger }) as unknown as Db;
   return {
     kind: "pglite",
     db,
     close: () => client.close(),
     rows: async (q) => ((await db.execute(q)) as unknown as { rows: never[] }).rows,
+    async listen(channel, onNotify, onConnect) {
+      // In-process: the one PGlite instance delivers its own notifications, and never reconnects.
+      const unsubscribe = await client.listen(channel, onNotify);
+      onConnect();
+      return unsubscribe;
+    },
   };
 }
 

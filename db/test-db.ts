@@ -3,8 +3,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import os from "node:os";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { migrateDb, migrationsFolder, openPglite, type Db, type DbHandle } from "@/db/client";
-import * as schema from "@/db/schema";
+import { migrateDb, migrationsFolder, openPglite, pgliteHandle, type DbHandle } from "@/db/client";
 import { parseKeyring, type Keyring } from "@/lib/crypto/keyring";
 
 /**
@@ -68,15 +67,7 @@ export async function createTestDb(): Promise<DbHandle> {
     return handle;
   }
   const { PGlite } = await import("@electric-sql/pglite");
-  const { drizzle } = await import("drizzle-orm/pglite");
-  const client = await PGlite.create("memory://", { loadDataDir: dump });
-  const db = drizzle(client, { schema }) as unknown as Db;
-  const handle: DbHandle = {
-    kind: "pglite",
-    db,
-    close: () => client.close(),
-    rows: async (q) => ((await db.execute(q)) as unknown as { rows: never[] }).rows,
-  };
+  const handle = await pgliteHandle(await PGlite.create("memory://", { loadDataDir: dump }));
   await migrateDb(handle);
   return handle;
 }

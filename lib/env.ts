@@ -41,6 +41,10 @@ const envSchema = z
     LATCHKEY_MCP_RATE_LIMIT: z.coerce.number().int().min(1).default(1200),
     LATCHKEY_MCP_USER_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
     LATCHKEY_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+    /** Requests one replica serves at once; beyond it a fast 503 with Retry-After (DESIGN §8). */
+    LATCHKEY_MAX_INFLIGHT: z.coerce.number().int().min(1).max(100_000).default(512),
+    /** Bearer token for GET /api/metrics (Prometheus); unset, the endpoint refuses everyone. */
+    LATCHKEY_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
     LATCHKEY_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     LATCHKEY_SECURE_COOKIES: z.preprocess(emptyToUndefined, bool.optional()),
   })

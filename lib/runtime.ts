@@ -7,6 +7,8 @@ import type { Keyring } from "@/lib/crypto/keyring";
 import { checkKeyring, loadKeyring } from "@/lib/crypto/keyring-store";
 import { getEnv, type Env } from "@/lib/env";
 import { log } from "@/lib/log";
+import { HotCache } from "@/lib/gateway/hot-cache";
+import { SharedRateLimiter } from "@/lib/rate-limit/shared-window";
 import { bootstrap, type BootstrapResult } from "@/lib/orgs/bootstrap";
 
 /**
@@ -26,6 +28,11 @@ export type Runtime = {
   bootstrapped: BootstrapResult | null;
   dataDir: string;
   releaseLock?: () => void;
+  /** The MCP hot path's in-process cache, invalidated by database notifications (DESIGN §8). */
+  cache: HotCache;
+  /** MCP rate limits: counted here, shared through the database off the request path. */
+  limiter: SharedRateLimiter;
+  unlisten?: () => Promise<void>;
 };
 
 export class BootError extends Error {}
@@ -90,10 +97,24 @@ async function start(opts: StartOptions): Promise<Runtime> {
   const sealed = await checkKeyring(handle, loaded.ring);
   if (sealed) log.error("vault sealed: refusing to serve", { reason: sealed });
 
+  const cache = new HotCache();
+  const limiter = new SharedRateLimiter(() => handle.db);
+  let unlisten: (() => Promise<void>) | undefined;
+  if (opts.role === "server") {
+    unlisten = await handle.listen(
+      "latchkey_invalidate",
+      (payload) => cache.onNotify(payload),
+      () => cache.clear(),
+    );
+  }
+
   return {
     env,
     handle,
     db: handle.db,
+    cache,
+    limiter,
+    ...(unlisten ? { unlisten } : {}),
     keyring: loaded.ring,
     keyringSource: loaded.source,
     authSecret,
@@ -129,6 +150,8 @@ export async function stopRuntime(): Promise<void> {
   delete holder[RUNTIME];
   const rt = await p.catch(() => null);
   if (!rt) return;
+  await rt.limiter.stop();
+  await rt.unlisten?.().catch(() => {});
   await rt.handle.close().catch(() => {});
   rt.releaseLock?.();
 }

@@ -10,6 +10,7 @@ import { updateLock } from "@/lib/data-dir-lock";
 import { EnvError, getEnv } from "@/lib/env";
 import { requestIdFromHeader } from "@/lib/http/request";
 import { log } from "@/lib/log";
+import { Admission } from "@/lib/http/admission";
 import { BootError, startRuntime, stopRuntime } from "@/lib/runtime";
 
 const dev = process.argv.includes("--dev");
@@ -54,8 +55,10 @@ async function main() {
   const handle = app.getRequestHandler();
 
   const publicUrl = env.LATCHKEY_PUBLIC_URL ? new URL(env.LATCHKEY_PUBLIC_URL) : null;
+  const admission = new Admission(env.LATCHKEY_MAX_INFLIGHT);
   const server = http.createServer((req, res) => {
     closeIfBodyUnread(req, res);
+    if (!admission.admit(req, res)) return;
     // The URL the outside world uses (OAuth redirect URIs, links). From LATCHKEY_PUBLIC_URL when
     // set; else from the Host the client used. A client's own X-Forwarded-* is trusted only
     // behind the proxies the operator declared.

@@ -1,5 +1,7 @@
 // Two replicas on one PostgreSQL serve one legacy MCP session's requests alternately: session
 // ids verify on any replica (HMAC, no per-process memory), and a DELETE on one ends it on both.
+// Both replicas cache what the hot path reads (DESIGN §8): a revocation or a pack edit made
+// through one reaches the other within a second (LISTEN/NOTIFY).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStripeSandbox } from "@/lib/sandbox/stripe";
 import { serveSandbox } from "@/lib/sandbox/serve";
@@ -52,6 +54,37 @@ describe("one legacy MCP session across two replicas [postgres]", () => {
     }
     const del = await fetch(on(b), { method: "DELETE", headers: h });
     expect(del.status).toBe(200);
-    expect((await rpc(on(a), { jsonrpc: "2.0", id: 99, method: "tools/list", params: {} }, h)).status).toBe(404);
+    expect(await within(1000, async () => (await rpc(on(a), { jsonrpc: "2.0", id: 99, method: "tools/list", params: {} }, h)).status === 404)).toBe(true);
+  }, 60_000);
+
+  it("a pack edit and an instance revocation made on A reach B's cache within a second", async () => {
+    const key = await createApiKeyViaCli(a, "test", "invalidate");
+    const http = client(a.url);
+    await http.req("/api/v1/connectors/stripe/config", { method: "PATCH", key: key.secret, json: { base_url: stripeApi.url } });
+    const pack = (await http.post("/api/v1/tool-packs", { key: key.secret, json: { name: "Invalidation", entries: [{ connector: "stripe", tools: ["stripe_get_balance", "stripe_list_customers"] }] } })).body;
+    const inst = (await http.post("/api/v1/mcp-instances/ensure", { key: key.secret, json: { tool_pack_id: pack.id, user_identifier: "v" } })).body;
+    const onB = `${b.url}${new URL(inst.url).pathname}`;
+    const modern = (id: number, method: string, params: Record<string, unknown> = {}) =>
+      rpc(onB, { jsonrpc: "2.0", id, method, params: { ...params, _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} } } }, { "mcp-protocol-version": "2026-07-28", "mcp-method": method });
+    const toolNames = async () => ((await (await modern(1, "tools/list")).json()).result.tools as { name: string }[]).map((t) => t.name);
+    // Warm B's cache.
+    expect(await toolNames()).toContain("stripe_list_customers");
+    expect(await toolNames()).toContain("stripe_list_customers");
+
+    expect((await http.req(`/api/v1/tool-packs/${pack.id}`, { method: "PATCH", key: key.secret, json: { entries: [{ connector: "stripe", tools: ["stripe_get_balance"] }] } })).status).toBe(200);
+    expect(await within(1000, async () => !(await toolNames()).includes("stripe_list_customers"))).toBe(true);
+
+    expect((await http.req(`/api/v1/mcp-instances/${inst.id}`, { method: "DELETE", key: key.secret })).status).toBe(200);
+    expect(await within(1000, async () => (await modern(2, "tools/list")).status === 401)).toBe(true);
   }, 60_000);
 });
+
+/** Whether `check` comes true within `ms` (polled), starting right away. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

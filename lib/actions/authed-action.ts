@@ -35,7 +35,13 @@ export function authedAction<S extends z.ZodType, T>(
         throw new AppError({ code: "validation_error", message: "Please check the highlighted fields.", issues: issuesFromZod(parsed.error.issues) });
       }
       const rt = await getRuntime();
-      const data = await fn(parsed.data, { ...ctx, rt, actor: { type: "user", id: ctx.user.id }, requestId });
+      let data: T;
+      try {
+        data = await fn(parsed.data, { ...ctx, rt, actor: { type: "user", id: ctx.user.id }, requestId });
+      } finally {
+        // This replica sees its own writes at once; others learn by notification (DESIGN §8).
+        rt.cache.invalidateEnvironment(ctx.environment.id);
+      }
       if (opts.revalidate) revalidatePath(opts.revalidate);
       return { ok: true, data };
     } catch (err) {

@@ -23,15 +23,22 @@ export function bearerToken(authorization: string | null): string | null {
  * access; lookup is by SHA-256 through a unique index; nothing here can throw anything but
  * an AppError for a bad key.
  */
+export type ApiKeyLookup = {
+  find(hash: string): Promise<Awaited<ReturnType<typeof findApiKeyByHash>>>;
+  /** Whether to write last_used_at now (the hot path writes it at most once a minute per key). */
+  shouldTouch?(keyId: string): boolean;
+};
+
 export async function authenticateApiKey(
   db: Db,
   input: { authorization: string | null; environmentHeader?: string | null; requestId?: string; ip?: string | null },
+  lookup: ApiKeyLookup = { find: (hash) => findApiKeyByHash(db, hash) },
 ): Promise<ApiPrincipal> {
   const raw = bearerToken(input.authorization);
   if (!raw) throw invalid();
   const parsed = parseApiKey(raw);
   if (!parsed) throw invalid();
-  const found = await findApiKeyByHash(db, parsed.hash);
+  const found = await lookup.find(parsed.hash);
   if (!found) throw invalid();
   const { key, environment } = found;
   const now = new Date();
@@ -57,6 +64,6 @@ export async function authenticateApiKey(
         : `This key does not belong to a ${parsed.mode === "live" ? "production" : "test"} environment.`,
     });
   }
-  touchApiKey(db, environment.id, key.id).catch((err) => log.warn("could not record key use", { err }));
+  if (lookup.shouldTouch?.(key.id) ?? true) touchApiKey(db, environment.id, key.id).catch((err) => log.warn("could not record key use", { err }));
   return { apiKey: { id: key.id, name: key.name, mode: key.mode }, environment };
 }

@@ -9,6 +9,7 @@ import { baseUrlFor } from "@/lib/connections/service";
 import type { Credential } from "@/lib/connections/credentials";
 import { issuesFromZod } from "@/lib/errors";
 import { log } from "@/lib/log";
+import type { HotCache } from "@/lib/gateway/hot-cache";
 import type { Runtime } from "@/lib/runtime";
 
 export type ToolCallResult =
@@ -24,7 +25,7 @@ type Env = Pick<Environment, "id" | "organizationId">;
  * data the agent can act on.
  */
 export async function executeConnectorTool(
-  rt: Pick<Runtime, "db" | "keyring">,
+  rt: Pick<Runtime, "db" | "keyring"> & { cache?: HotCache },
   input: { environment: Env; registeredUser: Pick<RegisteredUser, "id" | "sharedCredentialGroup"> | null; tool: string; args: unknown; signal?: AbortSignal },
 ): Promise<ToolCallResult> {
   const found = findTool(input.tool);
@@ -34,9 +35,17 @@ export async function executeConnectorTool(
   if (!parsed.success) {
     return { ok: false, error: { code: "invalid_arguments", message: `The arguments do not match ${tool.name}'s input schema.`, issues: issuesFromZod(parsed.error.issues) } };
   }
-  const cfg = await effectiveConfig(rt.db, input.environment.id, def.slug);
+  const envId = input.environment.id;
+  const cfg = rt.cache
+    ? (await rt.cache.get(`cfg:${envId}:${def.slug}`, async () => ({ value: await effectiveConfig(rt.db, envId, def.slug), env: envId })))!
+    : await effectiveConfig(rt.db, envId, def.slug);
   if (!cfg.enabled) return { ok: false, error: { code: "connector_disabled", message: `${def.name} is disabled in this environment.`, connector: def.slug } };
-  let conn = await resolveConnectionRow(rt.db, input.environment.id, def.slug, input.registeredUser ? { id: input.registeredUser.id, group: input.registeredUser.sharedCredentialGroup } : null);
+  const owner = input.registeredUser ? { id: input.registeredUser.id, group: input.registeredUser.sharedCredentialGroup } : null;
+  // A user without a connection is cached too ({ row: null }): an agent retrying a tool the user
+  // has not connected must not cost a query per try. Connecting notifies, which drops it.
+  let conn = rt.cache
+    ? ((await rt.cache.get(`conn:${envId}:${def.slug}:${owner?.id ?? "-"}:${owner?.group ?? "-"}`, async () => ({ value: { row: await resolveConnectionRow(rt.db, envId, def.slug, owner) }, env: envId })))?.row ?? null)
+    : await resolveConnectionRow(rt.db, envId, def.slug, owner);
   if (!conn) {
     return { ok: false, error: { code: "authentication_required", message: `Connect ${def.name} first.`, connector: def.slug } };
   }
@@ -76,7 +85,7 @@ export async function executeConnectorTool(
         throw again;
       }
     }
-    touchConnection(rt.db, input.environment.id, conn.id).catch(() => {});
+    if (rt.cache?.shouldTouch(`conn:${conn.id}`) ?? true) touchConnection(rt.db, input.environment.id, conn.id).catch(() => {});
     return { ok: true, data, connectionId: conn.id, connector: def.slug };
   } catch (err) {
     if (err instanceof ToolError) return { ok: false, error: { ...err.failure, connector: def.slug }, connectionId: conn.id };

@@ -3,22 +3,38 @@ import { mcpTerminatedSessions } from "@/db/schema";
 import { eq } from "drizzle-orm";
 import { sha256Hex } from "@/lib/crypto/tokens";
 import type { McpSessionStore } from "@/lib/mcp/types";
+import type { HotCache } from "@/lib/gateway/hot-cache";
 import type { Runtime } from "@/lib/runtime";
+
+const secrets = new Map<string, Uint8Array>();
 
 /** Same on every replica (derived from AUTH_SECRET), so any replica verifies any session id. */
 export function mcpSessionSecret(rt: Pick<Runtime, "authSecret">): Uint8Array {
-  return createHmac("sha256", rt.authSecret).update("latchkey-mcp-session-v1").digest();
+  let s = secrets.get(rt.authSecret);
+  if (!s) secrets.set(rt.authSecret, (s = createHmac("sha256", rt.authSecret).update("latchkey-mcp-session-v1").digest()));
+  return s;
 }
 
-/** Session ids verify themselves; only DELETE-ended ones are remembered, in the database. */
-export function mcpSessionStore(rt: Pick<Runtime, "db">): McpSessionStore {
+/**
+ * Session ids verify themselves; only DELETE-ended ones are remembered, in the database. A
+ * replica asks the database once per session and then remembers the answer; an ending
+ * anywhere reaches it by notification (migration 0005).
+ */
+export function mcpSessionStore(rt: Pick<Runtime, "db"> & { cache?: HotCache }): McpSessionStore {
   return {
     async isTerminated(id) {
-      const [row] = await rt.db.select({ h: mcpTerminatedSessions.sessionHash }).from(mcpTerminatedSessions).where(eq(mcpTerminatedSessions.sessionHash, sha256Hex(id)));
+      const hash = sha256Hex(id);
+      const known = rt.cache?.sessionState(hash);
+      if (known) return known === "ended";
+      const [row] = await rt.db.select({ h: mcpTerminatedSessions.sessionHash }).from(mcpTerminatedSessions).where(eq(mcpTerminatedSessions.sessionHash, hash));
+      if (row) rt.cache?.sessionEnded(hash);
+      else rt.cache?.sessionSeenLive(hash);
       return Boolean(row);
     },
     async terminate(id) {
-      await rt.db.insert(mcpTerminatedSessions).values({ sessionHash: sha256Hex(id) }).onConflictDoNothing();
+      const hash = sha256Hex(id);
+      await rt.db.insert(mcpTerminatedSessions).values({ sessionHash: hash }).onConflictDoNothing();
+      rt.cache?.sessionEnded(hash);
     },
   };
 }

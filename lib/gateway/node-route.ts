@@ -5,6 +5,8 @@ import { readNodeRequest, writeNodeResponse } from "@/lib/mcp/node-adapter";
 import { requestIdFromHeader } from "@/lib/http/request";
 import { errorParts } from "@/lib/http/respond";
 import type { Runtime } from "@/lib/runtime";
+import { inQueryScope } from "@/lib/metrics/registry";
+import { mcpRequests } from "@/lib/gateway/metrics";
 
 const INSTANCE = /^\/mcp\/i\/([^/?#]+)\/?(?:\?.*)?$/;
 const PACK_USER = /^\/api\/v1\/tool-packs\/([^/?#]+)\/registered-users\/([^/?#]+)\/mcp\/?(?:\?.*)?$/;
@@ -23,7 +25,12 @@ function header(req: IncomingMessage, name: string): string | null {
  * The production server's direct mount of the MCP core: no Next routing, no Web Request
  * conversion (DESIGN §8). Same resolution and the same core as the App Router routes.
  */
-export async function handleNodeMcp(rt: Runtime, req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
+export function handleNodeMcp(rt: Runtime, req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
+  mcpRequests.inc({ mount: "node" });
+  return inQueryScope("mcp", () => handle(rt, req, res, baseUrl));
+}
+
+async function handle(rt: Runtime, req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
   const requestId = requestIdFromHeader(header(req, "x-request-id"));
   try {
     const url = req.url ?? "/";

@@ -4,7 +4,8 @@ import { toolInputJsonSchema } from "@/lib/connectors/present";
 import { createLinkToken } from "@/lib/link-tokens/service";
 import { McpHttpError, type McpBackend, type McpCallResult, type McpTool } from "@/lib/mcp/types";
 import type { Runtime } from "@/lib/runtime";
-import { resolvePackTools } from "@/lib/tool-packs/service";
+import { resolvePackTools, type PackTool } from "@/lib/tool-packs/service";
+import type { HotCache } from "@/lib/gateway/hot-cache";
 import type { Actor } from "@/lib/audit/record";
 import { toolCallLog } from "@/lib/tool-calls/log";
 
@@ -16,6 +17,20 @@ type Env = Pick<Environment, "id" | "organizationId">;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+type PackIndex = { tools: PackTool[]; byName: Map<string, PackTool>; packConnectors: string[]; listed?: McpTool[] };
+// Keyed by the entries array itself: a cached pack row is indexed once, an edited pack is a new row.
+const indexes = new WeakMap<object, PackIndex>();
+
+function packIndex(entries: ToolPack["entries"]): PackIndex {
+  let ix = indexes.get(entries);
+  if (!ix) {
+    const tools = resolvePackTools(entries);
+    ix = { tools, byName: new Map(tools.map((t) => [t.tool.name, t])), packConnectors: [...new Set(tools.map((t) => t.connector.slug))] };
+    indexes.set(entries, ix);
+  }
+  return ix;
+}
+
 /**
  * A tool pack served to one registered user (or, with none, on shared connections only):
  * lists the pack's tools plus `authenticate_meta`, refuses tools outside the pack (HTTP 403
@@ -23,12 +38,11 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
  * link token when the user must connect or reconnect.
  */
 export function packBackend(
-  rt: Pick<Runtime, "db" | "keyring">,
+  rt: Pick<Runtime, "db" | "keyring"> & { cache?: HotCache },
   ctx: { environment: Env; pack: Pick<ToolPack, "id" | "name" | "slug" | "entries">; registeredUser: Pick<RegisteredUser, "id" | "sharedCredentialGroup"> | null; baseUrl: string; actor: Actor },
 ): McpBackend {
-  const tools = resolvePackTools(ctx.pack.entries);
-  const byName = new Map(tools.map((t) => [t.tool.name, t]));
-  const packConnectors = [...new Set(tools.map((t) => t.connector.slug))];
+  const ix = packIndex(ctx.pack.entries);
+  const { tools, byName, packConnectors } = ix;
 
   const link = async (connectors: string[]) =>
     ctx.registeredUser
@@ -36,13 +50,14 @@ export function packBackend(
       : null;
 
   const listTools = async (): Promise<McpTool[]> => {
-    const out: McpTool[] = tools.map(({ tool }) => ({
+    ix.listed ??= tools.map(({ tool }) => ({
       name: tool.name,
       ...(tool.annotations.title ? { title: tool.annotations.title } : {}),
       description: tool.description,
       inputSchema: toolInputJsonSchema(tool),
       annotations: tool.annotations,
     }));
+    const out = [...ix.listed];
     if (ctx.registeredUser && packConnectors.length) {
       out.push({
         name: AUTHENTICATE_META,

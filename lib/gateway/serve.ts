@@ -8,8 +8,9 @@ import type { McpEndpoint, McpHttpRequest, McpHttpResponse } from "@/lib/mcp/typ
 import { resolveInstanceToken } from "@/lib/mcp-instances/service";
 import { findRegisteredUser } from "@/db/queries/registered-users";
 import type { Runtime } from "@/lib/runtime";
-import { getToolPack } from "@/lib/tool-packs/service";
-import { hitRateLimit } from "@/lib/rate-limit/fixed-window";
+import { findToolPack } from "@/lib/tool-packs/service";
+import { findApiKeyByHash } from "@/db/queries/api-keys";
+import { hashToken } from "@/lib/crypto/tokens";
 
 export type ResolvedMcp = {
   environment: Environment;
@@ -37,20 +38,21 @@ export function endpointFor(rt: Runtime, r: ResolvedMcp, baseUrl: string): McpEn
 }
 
 export async function serveMcp(rt: Runtime, req: McpHttpRequest, r: ResolvedMcp, baseUrl: string): Promise<McpHttpResponse> {
-  await enforceMcpRateLimits(rt, r);
+  enforceMcpRateLimits(rt, r);
   return handleMcp(req, endpointFor(rt, r, baseUrl));
 }
 
 /**
- * Per caller and per registered user, counted in the database so the limits hold across
- * replicas. Keys carry the environment, so tenants never share a bucket; the client address
- * plays no part, so a forged X-Forwarded-For changes nothing.
+ * Per caller and per registered user, shared through the database so the limits hold across
+ * replicas, decided in process (no query on the request path). Keys carry the environment, so
+ * tenants never share a bucket; the client address plays no part, so a forged X-Forwarded-For
+ * changes nothing.
  */
-export async function enforceMcpRateLimits(rt: Runtime, r: ResolvedMcp) {
+export function enforceMcpRateLimits(rt: Pick<Runtime, "env" | "limiter">, r: ResolvedMcp) {
   const checks: [string, number][] = [[`mcp:${r.environment.id}:${r.principal.type}:${r.principal.id}`, rt.env.LATCHKEY_MCP_RATE_LIMIT]];
   if (r.registeredUser) checks.push([`mcp:${r.environment.id}:user:${r.registeredUser.id}`, rt.env.LATCHKEY_MCP_USER_RATE_LIMIT]);
   for (const [bucket, limit] of checks) {
-    const hit = await hitRateLimit(rt.db, bucket, limit, 60);
+    const hit = rt.limiter.hit(bucket, limit, 60);
     if (!hit.allowed) {
       throw new AppError({ code: "rate_limited", message: `Too many MCP requests (limit ${limit} per minute${bucket.includes(":user:") ? " for this user" : ""}).`, retryAfter: hit.retryAfter });
     }
@@ -59,22 +61,43 @@ export async function enforceMcpRateLimits(rt: Runtime, r: ResolvedMcp) {
 
 /** MCP URL 2: `/mcp/i/{token}` — the token is the credential. */
 export async function resolveInstanceRequest(rt: Runtime, token: string): Promise<ResolvedMcp> {
-  const found = await resolveInstanceToken(rt.db, token);
+  const found = /^lk_mcp_[0-9A-Za-z]{43}$/.test(token)
+    ? await rt.cache.get(`inst:${hashToken(token)}`, async () => {
+        const row = await resolveInstanceToken(rt.db, token);
+        return row ? { value: row, env: row.environment.id } : null;
+      })
+    : null;
   if (!found) throw new AppError({ code: "unauthorized", message: "This MCP URL is invalid or was revoked." });
   return { environment: found.environment, pack: found.pack, registeredUser: found.user, principal: { type: "instance", id: found.instance.id } };
 }
+
+const idOk = (v: string, p: string) => v.length === p.length + 23 && v.startsWith(`${p}_`) && /^[0-9a-z]{22}$/.test(v.slice(p.length + 1));
 
 /** MCP URL 1: `/api/v1/tool-packs/{tp}/registered-users/{ru}/mcp` with the API key. */
 export async function resolveApiKeyRequest(
   rt: Runtime,
   input: { authorization: string | null; environmentHeader: string | null; toolPackId: string; registeredUserId: string; requestId: string; ip: string | null },
 ): Promise<ResolvedMcp> {
-  const principal = await authenticateApiKey(rt.db, { authorization: input.authorization, environmentHeader: input.environmentHeader, requestId: input.requestId, ip: input.ip });
-  const idOk = (v: string, p: string) => new RegExp(`^${p}_[0-9a-z]{22}$`).test(v);
+  const principal = await authenticateApiKey(rt.db, input, {
+    find: (hash) =>
+      rt.cache.get(`key:${hash}`, async () => {
+        const row = await findApiKeyByHash(rt.db, hash);
+        return row ? { value: row, env: row.environment.id } : null;
+      }),
+    shouldTouch: (id) => rt.cache.shouldTouch(`key:${id}`),
+  });
   if (!idOk(input.toolPackId, "tp")) throw new AppError({ code: "not_found", message: "Tool pack not found." });
   if (!idOk(input.registeredUserId, "ru")) throw new AppError({ code: "not_found", message: "Registered user not found." });
-  const pack = await getToolPack(rt.db, principal.environment.id, input.toolPackId);
-  const user = await findRegisteredUser(rt.db, principal.environment.id, input.registeredUserId);
+  const envId = principal.environment.id;
+  const pack = await rt.cache.get(`pack:${envId}:${input.toolPackId}`, async () => {
+    const row = await findToolPack(rt.db, envId, input.toolPackId);
+    return row ? { value: row, env: envId } : null;
+  });
+  if (!pack) throw new AppError({ code: "not_found", message: "Tool pack not found." });
+  const user = await rt.cache.get(`ru:${envId}:${input.registeredUserId}`, async () => {
+    const row = await findRegisteredUser(rt.db, envId, input.registeredUserId);
+    return row ? { value: row, env: envId } : null;
+  });
   if (!user) throw new AppError({ code: "not_found", message: "Registered user not found." });
   return { environment: principal.environment, pack, registeredUser: user, principal: { type: "api_key", id: principal.apiKey.id } };
 }

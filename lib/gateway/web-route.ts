@@ -5,13 +5,20 @@ import { errorResponse } from "@/lib/http/respond";
 import { tooLargeResponse } from "@/lib/mcp/handler";
 import { fromWebRequest, toWebResponse } from "@/lib/mcp/web-adapter";
 import { getRuntime, type Runtime } from "@/lib/runtime";
+import { inQueryScope } from "@/lib/metrics/registry";
+import { mcpRequests } from "@/lib/gateway/metrics";
 
 /**
  * The App Router mount of the MCP core (dev server, serverless hosts). The production server
  * answers the same paths directly on Node's HTTP server (DESIGN §8).
  */
 export function mcpRoute<P>(resolve: (rt: Runtime, req: Request, params: P, ctx: { requestId: string; ip: string | null }) => Promise<ResolvedMcp>) {
-  return async (req: Request, route: { params: Promise<P> }): Promise<Response> => {
+  return (req: Request, route: { params: Promise<P> }): Promise<Response> => {
+    mcpRequests.inc({ mount: "app_router" });
+    return inQueryScope("mcp", () => serve(req, route));
+  };
+
+  async function serve(req: Request, route: { params: Promise<P> }): Promise<Response> {
     const requestId = requestIdFrom(req);
     try {
       const rt = await getRuntime();
@@ -22,5 +29,5 @@ export function mcpRoute<P>(resolve: (rt: Runtime, req: Request, params: P, ctx:
     } catch (err) {
       return errorResponse(err, requestId);
     }
-  };
+  }
 }

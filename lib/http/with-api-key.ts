@@ -78,7 +78,13 @@ export function withApiKey<O extends Operation>(op: O, handler: (args: HandlerAr
         apiKey: { id: principal.apiKey.id, name: principal.apiKey.name },
         actor: { type: "api_key", id: principal.apiKey.id },
       };
-      const result = await handler({ req, ctx, params, query, body } as HandlerArgs<O>);
+      let result: unknown;
+      try {
+        result = await handler({ req, ctx, params, query, body } as HandlerArgs<O>);
+      } finally {
+        // This replica sees its own writes at once; others learn by notification (DESIGN §8).
+        if (req.method !== "GET" && req.method !== "HEAD") rt.cache.invalidateEnvironment(principal.environment.id);
+      }
       if (result instanceof Response) return result;
       const status = result instanceof WithStatus ? result.status : op.success.status;
       const payload = result instanceof WithStatus ? result.body : result;

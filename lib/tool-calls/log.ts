@@ -3,6 +3,7 @@ import type { Db, DbOrTx } from "@/db/client";
 import { toolCalls } from "@/db/schema";
 import { createId } from "@/lib/ids";
 import { log } from "@/lib/log";
+import { outsideQueryScope } from "@/lib/metrics/registry";
 
 export type ToolCallRecord = Omit<typeof toolCalls.$inferInsert, "id" | "createdAt">;
 
@@ -29,11 +30,14 @@ export class ToolCallLog {
       log.warn("tool-call log queue full: dropping the oldest row");
     }
     this.queue.push({ ...r, id: createId("toolCall"), createdAt: new Date() });
-    if (this.queue.length >= MAX_BATCH) void this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
-      this.timer.unref();
-    }
+    // The batch serves many requests: its insert belongs to none of them (query accounting).
+    outsideQueryScope(() => {
+      if (this.queue.length >= MAX_BATCH) void this.flush();
+      else if (!this.timer) {
+        this.timer = setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+        this.timer.unref();
+      }
+    });
   }
 
   async flush(): Promise<void> {

@@ -112,8 +112,13 @@ export async function createToolPack(db: DbOrTx, input: { environment: Env; name
   });
 }
 
-export async function getToolPack(db: DbOrTx, environmentId: string, id: string) {
+export async function findToolPack(db: DbOrTx, environmentId: string, id: string) {
   const [row] = await db.select().from(toolPacks).where(and(eq(toolPacks.environmentId, environmentId), eq(toolPacks.id, id)));
+  return row ?? null;
+}
+
+export async function getToolPack(db: DbOrTx, environmentId: string, id: string) {
+  const row = await findToolPack(db, environmentId, id);
   if (!row) throw notFound("Tool pack");
   return row;
 }
