@@ -5,11 +5,13 @@ import { requireDashboard } from "@/lib/dashboard/context";
 import { decodeCursor, encodeCursor } from "@/lib/http/pagination";
 import { getRuntime } from "@/lib/runtime";
 import { listToolCalls } from "@/lib/tool-calls/log";
+import { listToolPacks } from "@/lib/tool-packs/service";
 
 export const metadata = { title: "Tool calls" };
 
 const q = z.object({
   user: z.string().regex(/^ru_[0-9a-z]{22}$/).optional().or(z.literal("")),
+  pack: z.string().regex(/^tp_[0-9a-z]{22}$/).optional().or(z.literal("")),
   tool: z.string().max(200).optional(),
   status: z.enum(["ok", "error", "unauthorized"]).optional().or(z.literal("")),
   cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]+$/).optional(),
@@ -26,14 +28,19 @@ export default async function ToolCallsPage({ searchParams }: { searchParams: Pr
   } catch {
     before = undefined;
   }
-  const rows = await listToolCalls(rt.db, {
-    environmentId: ctx.environment.id,
-    limit: 50,
-    beforeId: before,
-    registeredUserId: f.user || undefined,
-    tool: f.tool || undefined,
-    status: f.status || undefined,
-  });
+  const [rows, { data: packs }] = await Promise.all([
+    listToolCalls(rt.db, {
+      environmentId: ctx.environment.id,
+      limit: 50,
+      beforeId: before,
+      registeredUserId: f.user || undefined,
+      toolPackId: f.pack || undefined,
+      tool: f.tool || undefined,
+      status: f.status || undefined,
+    }),
+    listToolPacks(rt.db, { environmentId: ctx.environment.id, limit: 200 }),
+  ]);
+  const packNames = new Map(packs.map((p) => [p.id, p.name]));
   const shown = rows.slice(0, 50);
   const next = rows.length > 50 ? encodeCursor(shown[shown.length - 1]!.id) : null;
   return (
@@ -48,6 +55,19 @@ export default async function ToolCallsPage({ searchParams }: { searchParams: Pr
             Registered user id
           </label>
           <input id="f-user" name="user" className="input" placeholder="ru_…" defaultValue={f.user ?? ""} />
+        </div>
+        <div>
+          <label className="label" htmlFor="f-pack">
+            Tool pack
+          </label>
+          <select id="f-pack" name="pack" className="input" defaultValue={f.pack ?? ""}>
+            <option value="">any</option>
+            {packs.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
         </div>
         <div>
           <label className="label" htmlFor="f-tool">
@@ -77,6 +97,7 @@ export default async function ToolCallsPage({ searchParams }: { searchParams: Pr
               <tr>
                 <th className="px-3 py-2">Time</th>
                 <th className="px-3 py-2">Tool</th>
+                <th className="px-3 py-2">Pack</th>
                 <th className="px-3 py-2">Status</th>
                 <th className="px-3 py-2">User</th>
                 <th className="px-3 py-2">Caller</th>
@@ -88,6 +109,7 @@ export default async function ToolCallsPage({ searchParams }: { searchParams: Pr
                 <tr key={c.id}>
                   <td className="whitespace-nowrap px-3 py-2">{c.createdAt.toLocaleString()}</td>
                   <td className="px-3 py-2 font-mono text-xs">{c.tool}</td>
+                  <td className="px-3 py-2 text-xs">{c.toolPackId ? <Link className="text-indigo-700 underline" href={`/tool-packs/${c.toolPackId}`}>{packNames.get(c.toolPackId) ?? c.toolPackId}</Link> : "—"}</td>
                   <td className="px-3 py-2">
                     <span className={c.status === "ok" ? "text-emerald-700" : "text-red-700"}>{c.status}</span>
                     {c.errorCode ? <span className="ml-1 font-mono text-xs text-zinc-500">{c.errorCode}</span> : null}
@@ -104,7 +126,7 @@ export default async function ToolCallsPage({ searchParams }: { searchParams: Pr
         </div>
       )}
       {next ? (
-        <Link className="btn btn-secondary" href={`/tool-calls?${new URLSearchParams({ ...(f.user ? { user: f.user } : {}), ...(f.tool ? { tool: f.tool } : {}), ...(f.status ? { status: f.status } : {}), cursor: next })}`}>
+        <Link className="btn btn-secondary" href={`/tool-calls?${new URLSearchParams({ ...(f.user ? { user: f.user } : {}), ...(f.pack ? { pack: f.pack } : {}), ...(f.tool ? { tool: f.tool } : {}), ...(f.status ? { status: f.status } : {}), cursor: next })}`}>
           Older calls
         </Link>
       ) : null}
