@@ -1,17 +1,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { serveMcp, resolveApiKeyRequest, resolveInstanceRequest, type ResolvedMcp } from "@/lib/gateway/serve";
+import { resolveGatewayRequest } from "@/lib/gateway-tokens/resolve";
 import { tooLargeResponse } from "@/lib/mcp/handler";
 import { readNodeRequest, writeNodeResponse } from "@/lib/mcp/node-adapter";
 import { requestIdFromHeader } from "@/lib/http/request";
 import { errorParts } from "@/lib/http/respond";
+import { AppError } from "@/lib/errors";
 import type { Runtime } from "@/lib/runtime";
 
 const INSTANCE = /^\/mcp\/i\/([^/?#]+)\/?(?:\?.*)?$/;
 const PACK_USER = /^\/api\/v1\/tool-packs\/([^/?#]+)\/registered-users\/([^/?#]+)\/mcp\/?(?:\?.*)?$/;
+/** `/mcp/{tool_pack_slug}`; `/mcp/i/…` is the instance URL and matched first. */
+const GATEWAY = /^\/mcp\/([^/?#]+)\/?(?:\?.*)?$/;
 
 /** Whether the production server answers this path itself instead of handing it to Next. */
 export function isMcpPath(url: string | undefined): boolean {
-  return Boolean(url && (url.startsWith("/mcp/i/") || (url.startsWith("/api/v1/tool-packs/") && PACK_USER.test(url))));
+  return Boolean(url && (url.startsWith("/mcp/i/") || (url.startsWith("/api/v1/tool-packs/") && PACK_USER.test(url)) || (url.startsWith("/mcp/") && GATEWAY.test(url))));
 }
 
 function header(req: IncomingMessage, name: string): string | null {
@@ -29,10 +33,21 @@ export async function handleNodeMcp(rt: Runtime, req: IncomingMessage, res: Serv
     const url = req.url ?? "/";
     let resolved: ResolvedMcp;
     const inst = INSTANCE.exec(url);
+    const gateway = inst ? null : GATEWAY.exec(url);
     if (inst) {
       resolved = await resolveInstanceRequest(rt, decodeURIComponent(inst[1]!));
+    } else if (gateway) {
+      resolved = await resolveGatewayRequest(rt, {
+        authorization: header(req, "authorization"),
+        environmentHeader: header(req, "latchkey-environment"),
+        slug: decodeURIComponent(gateway[1]!),
+        requestId,
+        ip: req.socket.remoteAddress ?? null,
+      });
     } else {
-      const m = PACK_USER.exec(url)!;
+      const m = PACK_USER.exec(url);
+      // `/mcp/i/a/b` and the like: isMcpPath's prefix test let it in, but nothing here serves it.
+      if (!m) throw new AppError({ code: "not_found", message: "Not found." });
       resolved = await resolveApiKeyRequest(rt, {
         authorization: header(req, "authorization"),
         environmentHeader: header(req, "latchkey-environment"),
