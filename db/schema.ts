@@ -395,3 +395,67 @@ export const toolCalls = pgTable(
   ],
 );
 export type ToolCall = typeof toolCalls.$inferSelect;
+
+// ---------------------------------------------------------------- gateway tokens (MCP URL 3: /mcp/{tool_pack_slug})
+
+/** Service tokens: a product's agent on the environment's shared connections, with no end user. */
+export const gatewayTokens = pgTable(
+  "gateway_tokens",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** First characters of the token, for recognising it in lists. Not secret. */
+    displayPrefix: text("display_prefix").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("gateway_tokens_hash_idx").on(t.tokenHash), index("gateway_tokens_env_idx").on(t.environmentId, t.id)],
+);
+export type GatewayToken = typeof gatewayTokens.$inferSelect;
+
+/** Personal tokens of one registered user: their agent, on their own connections. */
+export const registeredUserTokens = pgTable(
+  "registered_user_tokens",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    registeredUserId: text("registered_user_id")
+      .notNull()
+      .references(() => registeredUsers.id, { onDelete: "cascade" }),
+    name: text("name"),
+    displayPrefix: text("display_prefix").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("registered_user_tokens_hash_idx").on(t.tokenHash), index("registered_user_tokens_env_user_idx").on(t.environmentId, t.registeredUserId, t.id)],
+);
+export type RegisteredUserToken = typeof registeredUserTokens.$inferSelect;
+
+// ---------------------------------------------------------------- environment settings (one validated document per environment)
+
+export const environmentSettings = pgTable(
+  "environment_settings",
+  {
+    environmentId: text("environment_id")
+      .primaryKey()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    /** Validated by lib/schemas/environment-settings.ts on every write and read. */
+    settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  // An IdP JWT names its issuer, not its environment: this finds the environments that trust it.
+  (t) => [index("environment_settings_idp_issuer_idx").on(sql`(${t.settings} -> 'idp' ->> 'issuer')`)],
+);

@@ -47,6 +47,15 @@ const envSchema = z
     LATCHKEY_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
     LATCHKEY_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     LATCHKEY_SECURE_COOKIES: z.preprocess(emptyToUndefined, bool.optional()),
+    /**
+     * Hosts (`host` or `host:port`) that outbound fetches of user-supplied URLs may reach over
+     * plain http and at private or loopback addresses. Empty in production; tests list their
+     * local servers here.
+     */
+    LATCHKEY_OUTBOUND_ALLOWLIST: z.preprocess(
+      (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : []),
+      z.array(z.string().regex(/^(?:\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::\d{1,5})?$/, "must be a comma-separated list of host, host:port or [ipv6]:port")).max(100),
+    ),
   })
   .check((ctx) => {
     const v = ctx.value;

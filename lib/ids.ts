@@ -17,6 +17,8 @@ export const idPrefixes = {
   mcpInstance: "mcpi",
   linkToken: "lt",
   toolCall: "tc",
+  gatewayToken: "gwt",
+  userToken: "ut",
   request: "req",
 } as const;
 

@@ -25,6 +25,7 @@ const PUBLIC = [/^\/api\/auth(\/|$)/, /^\/api\/health$/, /^\/api\/ready$/, /^\/a
 const DASHBOARD_PAGES: Record<string, string> = {
   "/": "/",
   "/api-keys": "/api-keys",
+  "/gateway-tokens": "/gateway-tokens",
   "/audit": "/audit",
   "/members": "/members",
   "/settings": "/settings",
@@ -38,7 +39,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
 };
 
 /** A valid-looking id for a dynamic segment, from the resource it follows (api-keys → key_…). */
-const ID_PREFIX: Record<string, string> = { "api-keys": "key", members: "usr", invitations: "inv", environments: "env", organizations: "org", secrets: "sec", audit: "aud", "registered-users": "ru", connections: "conn" };
+const ID_PREFIX: Record<string, string> = { "api-keys": "key", members: "usr", invitations: "inv", environments: "env", organizations: "org", secrets: "sec", audit: "aud", "registered-users": "ru", connections: "conn", "gateway-tokens": "gwt", tokens: "ut", mcp: "tp" };
 
 function walk(dir: string, file: RegExp, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -48,7 +48,7 @@ describe(`the MCP hot path [${TEST_DB}]`, () => {
     expect((await fetch(`${server.url}/api/metrics`, { headers: { authorization: "Bearer wrong-token-0123456789" } })).status).toBe(401);
   });
 
-  it("warm tools/call through the instance URL and the API-key URL makes no database query; a change is seen at once", async () => {
+  it("warm tools/call through the instance URL, the API-key URL and a gateway (user) token makes no database query; a change is seen at once", async () => {
     const api = httpClient(server.url);
     const pack = (await api.post("/api/v1/tool-packs", { key: key.secret, json: { name: "Hot path", entries: [{ connector: "stripe", tools: ["stripe_get_balance", "stripe_list_customers"] }] } })).body;
     const inst = (await api.post("/api/v1/mcp-instances/ensure", { key: key.secret, json: { tool_pack_id: pack.id, user_identifier: "hot" } })).body;
@@ -57,7 +57,9 @@ describe(`the MCP hot path [${TEST_DB}]`, () => {
 
     const viaInstance = await connect(inst.url);
     const viaKey = await connect(`${server.url}/api/v1/tool-packs/${pack.id}/registered-users/${ru}/mcp`, { authorization: `Bearer ${key.secret}` });
-    for (const c of [viaInstance, viaKey]) {
+    const userToken = (await api.post(`/api/v1/registered-users/${ru}/tokens`, { key: key.secret, json: { name: "hot" } })).body.token;
+    const viaUserToken = await connect(`${server.url}/mcp/${pack.slug}`, { authorization: `Bearer ${userToken}` });
+    for (const c of [viaInstance, viaKey, viaUserToken]) {
       // Warm-up: the first calls load the cache (and may write last-used times).
       for (let i = 0; i < 2; i++) expect((await c.callTool({ name: "stripe_get_balance", arguments: {} })).isError).toBeFalsy();
     }
@@ -65,10 +67,10 @@ describe(`the MCP hot path [${TEST_DB}]`, () => {
     const queriesBefore = await mcpQueries();
     const upstreamBefore = stripeApi.requests.length;
     for (let i = 0; i < 10; i++) {
-      for (const c of [viaInstance, viaKey]) expect((await c.callTool({ name: "stripe_get_balance", arguments: {} })).isError).toBeFalsy();
+      for (const c of [viaInstance, viaKey, viaUserToken]) expect((await c.callTool({ name: "stripe_get_balance", arguments: {} })).isError).toBeFalsy();
     }
-    expect(stripeApi.requests.length - upstreamBefore).toBe(20);
-    expect(await metric("latchkey_mcp_requests_total", '{mount="node"}')).toBeGreaterThanOrEqual(requestsBefore + 20);
+    expect(stripeApi.requests.length - upstreamBefore).toBe(30);
+    expect(await metric("latchkey_mcp_requests_total", '{mount="node"}')).toBeGreaterThanOrEqual(requestsBefore + 30);
     expect(await mcpQueries()).toBe(queriesBefore);
 
     // The cache never hides a change made here: a pack edit, a deleted connection, a revoked URL.
@@ -82,6 +84,7 @@ describe(`the MCP hot path [${TEST_DB}]`, () => {
     await expect(viaInstance.listTools()).rejects.toThrow();
     await viaInstance.close().catch(() => {});
     await viaKey.close();
+    await viaUserToken.close();
   }, 60_000);
 });
 

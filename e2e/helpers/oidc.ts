@@ -14,8 +14,8 @@ export type LocalAuthServer = {
   grants: { grantType: string; refreshToken?: string; accessToken?: string }[];
   /** Registers a confidential client (client_secret_post) allowed to refresh. */
   registerClient(redirectUri?: string, authMethod?: "client_secret_post" | "client_secret_basic"): Promise<{ client_id: string; client_secret: string; redirect_uri: string }>;
-  /** Runs the authorization-code flow without a browser (dev interactions) and returns the tokens. */
-  authorize(client: { client_id: string; client_secret: string; redirect_uri: string }, scope?: string): Promise<{ access_token: string; refresh_token: string; expires_in: number; scope?: string }>;
+  /** Runs the authorization-code flow without a browser (dev interactions) and returns the tokens; `login` becomes the `sub` (default alice). */
+  authorize(client: { client_id: string; client_secret: string; redirect_uri: string }, scope?: string, login?: string): Promise<{ access_token: string; refresh_token: string; expires_in: number; scope?: string }>;
   /** Verifies an access token the way a resource server would (signature, issuer, audience, expiry). */
   verify(token: string): Promise<boolean>;
   close(): Promise<void>;
@@ -84,7 +84,7 @@ export async function startAuthServer(opts: { accessTokenTtl?: number; resource?
     return { client_id: j.client_id, client_secret: j.client_secret, redirect_uri: redirectUri };
   };
 
-  const authorize: LocalAuthServer["authorize"] = async (client, scope = "openid repo read:user") => {
+  const authorize: LocalAuthServer["authorize"] = async (client, scope = "openid repo read:user", login = "alice") => {
     const jar = new Map<string, string>();
     const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
     const keep = (res: Response) => {
@@ -118,7 +118,7 @@ export async function startAuthServer(opts: { accessTokenTtl?: number; resource?
       const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
       const action = /action="([^"]+)"/.exec(html)?.[1];
       if (!prompt || !action) throw new Error(`unexpected interaction page (HTTP ${res.status})`);
-      const form: Record<string, string> = prompt === "login" ? { prompt, login: "alice", password: "x" } : { prompt };
+      const form: Record<string, string> = prompt === "login" ? { prompt, login, password: "x" } : { prompt };
       const post = await fetch(new URL(action, url), { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader() }, body: new URLSearchParams(form).toString() });
       keep(post);
       url = new URL(post.headers.get("location")!, url).toString();

@@ -1,19 +1,23 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { serveMcp, resolveApiKeyRequest, resolveInstanceRequest, type ResolvedMcp } from "@/lib/gateway/serve";
+import { resolveGatewayRequest } from "@/lib/gateway-tokens/resolve";
 import { tooLargeResponse } from "@/lib/mcp/handler";
 import { readNodeRequest, writeNodeResponse } from "@/lib/mcp/node-adapter";
 import { requestIdFromHeader } from "@/lib/http/request";
 import { errorParts } from "@/lib/http/respond";
+import { AppError } from "@/lib/errors";
 import type { Runtime } from "@/lib/runtime";
 import { inQueryScope } from "@/lib/metrics/registry";
 import { mcpRequests } from "@/lib/gateway/metrics";
 
 const INSTANCE = /^\/mcp\/i\/([^/?#]+)\/?(?:\?.*)?$/;
 const PACK_USER = /^\/api\/v1\/tool-packs\/([^/?#]+)\/registered-users\/([^/?#]+)\/mcp\/?(?:\?.*)?$/;
+/** `/mcp/{tool_pack_slug}`; `/mcp/i/…` is the instance URL and matched first. */
+const GATEWAY = /^\/mcp\/([^/?#]+)\/?(?:\?.*)?$/;
 
 /** Whether the production server answers this path itself instead of handing it to Next. */
 export function isMcpPath(url: string | undefined): boolean {
-  return Boolean(url && (url.startsWith("/mcp/i/") || (url.startsWith("/api/v1/tool-packs/") && PACK_USER.test(url))));
+  return Boolean(url && (url.startsWith("/mcp/i/") || (url.startsWith("/api/v1/tool-packs/") && PACK_USER.test(url)) || (url.startsWith("/mcp/") && GATEWAY.test(url))));
 }
 
 function header(req: IncomingMessage, name: string): string | null {
@@ -36,10 +40,21 @@ async function handle(rt: Runtime, req: IncomingMessage, res: ServerResponse, ba
     const url = req.url ?? "/";
     let resolved: ResolvedMcp;
     const inst = INSTANCE.exec(url);
+    const gateway = inst ? null : GATEWAY.exec(url);
     if (inst) {
       resolved = await resolveInstanceRequest(rt, decodeURIComponent(inst[1]!));
+    } else if (gateway) {
+      resolved = await resolveGatewayRequest(rt, {
+        authorization: header(req, "authorization"),
+        environmentHeader: header(req, "latchkey-environment"),
+        slug: decodeURIComponent(gateway[1]!),
+        requestId,
+        ip: req.socket.remoteAddress ?? null,
+      });
     } else {
-      const m = PACK_USER.exec(url)!;
+      const m = PACK_USER.exec(url);
+      // `/mcp/i/a/b` and the like: isMcpPath's prefix test let it in, but nothing here serves it.
+      if (!m) throw new AppError({ code: "not_found", message: "Not found." });
       resolved = await resolveApiKeyRequest(rt, {
         authorization: header(req, "authorization"),
         environmentHeader: header(req, "latchkey-environment"),

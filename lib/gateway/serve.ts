@@ -2,6 +2,7 @@ import type { Environment, RegisteredUser, ToolPack } from "@/db/schema";
 import { authenticateApiKey } from "@/lib/api-keys/authenticate";
 import { AppError } from "@/lib/errors";
 import { mcpSessionSecret, mcpSessionStore } from "@/lib/gateway/endpoint";
+import { authRequiredAsHttp401 } from "@/lib/gateway/auth-required";
 import { packBackend } from "@/lib/gateway/pack-backend";
 import { handleMcp } from "@/lib/mcp/handler";
 import type { McpEndpoint, McpHttpRequest, McpHttpResponse } from "@/lib/mcp/types";
@@ -16,20 +17,28 @@ export type ResolvedMcp = {
   environment: Environment;
   pack: ToolPack;
   registeredUser: RegisteredUser | null;
-  /** Who is calling: `api_key:key_…`, `instance:mcpi_…`. Part of the session binding. */
-  principal: { type: "api_key" | "instance"; id: string };
+  /**
+   * Who is calling: `api_key:key_…`, `instance:mcpi_…`, `gateway_token:gwt_…`, `user_token:ut_…`,
+   * `idp:ru_…` (any JWT of that user). Part of the session binding.
+   */
+  principal: { type: "api_key" | "instance" | "gateway_token" | "user_token" | "idp"; id: string };
+  /** URL 3 with an end user: a call that needs an account connected answers HTTP 401 McpAuthRequiredError. */
+  authRequiredAsHttp?: boolean;
 };
 
 /** The MCP endpoint for (environment, principal, pack, user); sessions are bound to exactly that. */
 export function endpointFor(rt: Runtime, r: ResolvedMcp, baseUrl: string): McpEndpoint {
   return {
-    backend: packBackend(rt, {
-      environment: r.environment,
-      pack: r.pack,
-      registeredUser: r.registeredUser,
-      baseUrl,
-      actor: { type: r.principal.type === "api_key" ? "api_key" : "system", id: r.principal.id },
-    }),
+    backend: authRequiredAsHttp401(
+      packBackend(rt, {
+        environment: r.environment,
+        pack: r.pack,
+        registeredUser: r.registeredUser,
+        baseUrl,
+        actor: { type: r.principal.type === "api_key" ? "api_key" : "system", id: r.principal.id },
+      }),
+      r.authRequiredAsHttp === true,
+    ),
     binding: `${r.environment.id}:${r.principal.type}:${r.principal.id}:${r.pack.id}:${r.registeredUser?.id ?? "-"}`,
     sessionSecret: mcpSessionSecret(rt),
     sessions: mcpSessionStore(rt),

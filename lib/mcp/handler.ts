@@ -25,6 +25,7 @@ import {
   LEGACY_VERSIONS,
   MODERN_VERSIONS,
   McpHttpError,
+  McpPlainHttpError,
   type McpEndpoint,
   type McpHttpRequest,
   type McpHttpResponse,
@@ -78,7 +79,7 @@ const DEFAULT_ALLOWED_HEADERS =
 
 type Call = { req: McpHttpRequest; ep: McpEndpoint; cors: string | null };
 type Session = { sid: string; claims: SessionClaims };
-type Outcome = { status: number; body: string };
+type Outcome = { status: number; body: string; headers?: Record<string, string> };
 
 function baseHeaders(cors: string | null): Record<string, string> {
   return cors === null
@@ -105,6 +106,11 @@ function empty(status: number, cors: string | null, allow?: string): McpHttpResp
 
 /** 200 answers go as SSE when the client prefers it; refusals stay plain JSON. */
 function deliver(call: Call, out: Outcome, primed: boolean): McpHttpResponse {
+  if (out.headers) {
+    // A backend's own HTTP error (McpPlainHttpError): its headers, ours (type, CORS) over them.
+    const res = json(out.status, out.body, call.cors);
+    return { ...res, headers: { ...out.headers, ...res.headers } };
+  }
   if (out.status !== 200 || !prefersEventStream(call.req.headers.accept)) return json(out.status, out.body, call.cors);
   const headers = baseHeaders(call.cors);
   headers["content-type"] = "text/event-stream";
@@ -451,6 +457,10 @@ async function callTool(
 }
 
 function backendFailure(err: unknown, id: JsonRpcId, signal: AbortSignal, where: Record<string, string>): Outcome {
+  if (err instanceof McpPlainHttpError) {
+    const s = err.status;
+    return { status: Number.isInteger(s) && s >= 400 && s <= 599 ? s : 500, body: JSON.stringify(err.body), headers: err.headers };
+  }
   if (err instanceof McpHttpError) {
     const s = err.status;
     const status = Number.isInteger(s) && s >= 400 && s <= 599 ? s : 500;

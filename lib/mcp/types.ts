@@ -59,6 +59,22 @@ export class McpHttpError extends Error {
   }
 }
 
+/**
+ * Thrown by a backend to answer a request with a plain HTTP error of its own (status, JSON
+ * body, extra headers) instead of a JSON-RPC message: for gateways whose clients expect one,
+ * such as a 401 that names the accounts the user must connect.
+ */
+export class McpPlainHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(typeof body.message === "string" ? body.message : `HTTP ${status}`);
+    this.name = "McpPlainHttpError";
+  }
+}
+
 export interface McpBackend {
   serverInfo: { name: string; title?: string; version: string };
   instructions?: string;

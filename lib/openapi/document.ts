@@ -4,6 +4,8 @@ import type { Operation } from "@/lib/openapi/operation";
 import { apiKeyOperations } from "@/lib/schemas/api-keys";
 import { connectionOperations } from "@/lib/schemas/connections";
 import { connectorOperations } from "@/lib/schemas/connectors";
+import { environmentSettingsOperations } from "@/lib/schemas/environment-settings";
+import { gatewayTokenOperations } from "@/lib/schemas/gateway-tokens";
 import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
@@ -19,6 +21,8 @@ export const allOperations: Operation[] = [
   ...Object.values(toolPackOperations),
   ...Object.values(mcpInstanceOperations),
   ...Object.values(toolCallOperations),
+  ...Object.values(gatewayTokenOperations),
+  ...Object.values(environmentSettingsOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;

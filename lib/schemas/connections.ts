@@ -126,6 +126,18 @@ export const connectionOperations = {
     success: { status: 201, description: "The connection.", schema: ConnectionSchema },
     errors: ["invalid_api_key", "validation_error", "forbidden"],
   }),
+  createForEnvironment: defineOperation({
+    method: "post",
+    path: "/api/v1/environment/connections",
+    operationId: "createEnvironmentConnection",
+    summary: "Connect an api-key or basic connector for the whole environment (a shared connection)",
+    description: "The last fallback of every registered user, and the only connection a service token on /mcp/{tool_pack_slug} uses. Posting again replaces the credentials (same connection id).",
+    tag,
+    auth: "api_key",
+    body: createConnectionBodySchema,
+    success: { status: 201, description: "The connection (200 when it replaced an existing one).", schema: ConnectionSchema },
+    errors: ["invalid_api_key", "validation_error", "forbidden"],
+  }),
   project: defineOperation({
     method: "post",
     path: "/api/v1/connections/{id}/project",

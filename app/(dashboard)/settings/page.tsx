@@ -1,10 +1,14 @@
+import { IdpForm } from "./idp-form";
 import { SettingsClient } from "./settings-client";
 import { hasRole, requireDashboard } from "@/lib/dashboard/context";
+import { getEnvironmentSettings } from "@/lib/environment-settings/service";
+import { getRuntime } from "@/lib/runtime";
 
 export const metadata = { title: "Settings" };
 
 export default async function SettingsPage() {
   const ctx = await requireDashboard();
+  const { settings } = await getEnvironmentSettings((await getRuntime()).db, ctx.environment.id);
   return (
     <div className="max-w-3xl space-y-6">
       <header>
@@ -29,6 +33,7 @@ export default async function SettingsPage() {
           ))}
         </ul>
       </section>
+      <IdpForm key={ctx.environment.id} current={settings.idp ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} />
       <SettingsClient canAddEnvironment={hasRole(ctx.role, "admin")} />
     </div>
   );

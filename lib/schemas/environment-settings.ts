@@ -1,0 +1,76 @@
+import * as z from "zod";
+import { defineOperation } from "@/lib/openapi/operation";
+import { isoDate } from "@/lib/schemas/common";
+
+/**
+ * Per-environment settings: one JSON document, one section per concern. Each section has its
+ * own schema and is validated on its own, so adding one (say `branding`) means adding a key to
+ * `sections` below and nothing else; a section that fails validation when read is treated as
+ * absent without taking the others down.
+ */
+
+export const idpSettingsSchema = z.strictObject({
+  issuer: z.string().trim().min(1).max(2000).describe("The `iss` of your identity provider's tokens, exactly as it appears in them."),
+  jwks_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .describe("Where the IdP publishes its signing keys (JWKS). https; fetched through the outbound guard."),
+  audience: z
+    .union([z.string().trim().min(1).max(500), z.array(z.string().trim().min(1).max(500)).min(1).max(10)])
+    .describe("The `aud` the token must carry (one of them, when a list)."),
+  user_claim: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:/-]{1,100}$/, "a claim name")
+    .default("sub")
+    .describe("The claim whose value is the registered user's origin_user_id."),
+  auto_create_users: z.boolean().default(false).describe("Create the registered user on first use when the claim names an unknown one; otherwise such a token gets 401."),
+});
+export type IdpSettings = z.output<typeof idpSettingsSchema>;
+
+/** Every section of the document, by key. */
+export const sections = { idp: idpSettingsSchema } as const;
+export type EnvironmentSettings = { [K in keyof typeof sections]?: z.output<(typeof sections)[K]> };
+
+/** PATCH: each section given replaces that section; null removes it; sections not given stay. */
+export const updateEnvironmentSettingsBodySchema = z.strictObject({
+  idp: idpSettingsSchema.nullable().optional().describe("Identity provider whose JWTs may call /mcp/{tool_pack_slug} as a registered user; null removes it."),
+});
+
+/** The dashboard's IdP form: the whole section, or null to remove it. */
+export const idpSettingsFormSchema = z.object({ idp: idpSettingsSchema.nullable() });
+
+export const EnvironmentSettingsSchema = z
+  .object({
+    object: z.literal("environment_settings"),
+    environment_id: z.string(),
+    idp: idpSettingsSchema.nullable(),
+    updated_at: isoDate.nullable(),
+  })
+  .meta({ id: "EnvironmentSettings" });
+export type EnvironmentSettingsOut = z.infer<typeof EnvironmentSettingsSchema>;
+
+const tag = "Environment";
+export const environmentSettingsOperations = {
+  get: defineOperation({
+    method: "get",
+    path: "/api/v1/environment/settings",
+    operationId: "getEnvironmentSettings",
+    summary: "The settings of the key's environment",
+    tag,
+    auth: "api_key",
+    success: { status: 200, description: "The settings.", schema: EnvironmentSettingsSchema },
+    errors: ["invalid_api_key"],
+  }),
+  update: defineOperation({
+    method: "patch",
+    path: "/api/v1/environment/settings",
+    operationId: "updateEnvironmentSettings",
+    summary: "Change sections of the environment's settings",
+    description: "Each section in the body replaces that section (null removes it); the others are left as they are.",
+    tag,
+    auth: "api_key",
+    body: updateEnvironmentSettingsBodySchema,
+    success: { status: 200, description: "The settings after the change.", schema: EnvironmentSettingsSchema },
+    errors: ["invalid_api_key", "validation_error"],
+  }),
+};
