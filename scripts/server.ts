@@ -2,6 +2,7 @@
 // check), then serves Next. DESIGN §8: the MCP data plane will be mounted here directly.
 import http from "node:http";
 import next from "next";
+import { insecureCookieWarning } from "@/lib/auth/cookies";
 import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
 import { publicBaseUrl } from "@/lib/gateway/endpoint";
 import { handleNodeMcp, isMcpPath } from "@/lib/gateway/node-route";
@@ -113,6 +114,8 @@ async function main() {
     if (rt.bootstrapped.generatedPassword) lines.push(`Password (shown once; set LATCHKEY_ADMIN_PASSWORD to choose it): ${rt.bootstrapped.generatedPassword}`);
   }
   process.stdout.write(`${lines.join("\n")}\n`);
+  const cookieWarning = insecureCookieWarning(env);
+  if (cookieWarning) log.warn(cookieWarning, { hint: "see README, Dashboard sessions" });
   log.info("ready", { url, port, database: rt.handle.kind, sealed: Boolean(rt.sealed) });
 
   let stopping = false;

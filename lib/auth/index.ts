@@ -1,9 +1,11 @@
 import NextAuth, { type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
+import { headers } from "next/headers";
 import * as z from "zod";
 import { eq } from "drizzle-orm";
 import { users } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
+import { authJsCookies, requestOrigin, secureCookiesFor } from "@/lib/auth/cookies";
 import { createDashboardSession, dashboardSessionValid, endDashboardSession, SESSION_IDLE_SECONDS } from "@/lib/auth/sessions";
 import { verifyPassword } from "@/lib/crypto/password";
 import { log } from "@/lib/log";
@@ -19,10 +21,19 @@ declare module "next-auth" {
 
 const credentialsSchema = z.object({ email: z.email().max(320), password: z.string().min(1).max(1000) });
 
+/**
+ * Whether this request's dashboard cookies are `__Host-`/Secure (lib/auth/cookies.ts). Decided
+ * per request because without LATCHKEY_PUBLIC_URL the origin is whatever Host the browser used.
+ */
+export async function dashboardCookiesSecure(): Promise<boolean> {
+  const rt = await getRuntime();
+  return secureCookiesFor(rt.env, requestOrigin(await headers()));
+}
+
 async function config(): Promise<NextAuthConfig> {
   const rt = await getRuntime();
   const env = rt.env;
-  const secure = env.LATCHKEY_SECURE_COOKIES ?? Boolean(env.LATCHKEY_PUBLIC_URL?.startsWith("https://"));
+  const secure = await dashboardCookiesSecure();
   const providers: NextAuthConfig["providers"] = [
     Credentials({
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
@@ -64,6 +75,7 @@ async function config(): Promise<NextAuthConfig> {
     secret: rt.authSecret,
     trustHost: true,
     useSecureCookies: secure,
+    cookies: authJsCookies(secure),
     session: { strategy: "jwt", maxAge: SESSION_IDLE_SECONDS },
     // Auth.js prints stack traces by default; ours logs one line without them.
     logger: {
