@@ -3,6 +3,7 @@
 import http from "node:http";
 import next from "next";
 import { insecureCookieWarning } from "@/lib/auth/cookies";
+import { checkCrossSite } from "@/lib/auth/csrf";
 import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
 import { publicBaseUrl } from "@/lib/gateway/endpoint";
 import { handleNodeMcp, isMcpPath } from "@/lib/gateway/node-route";
@@ -83,6 +84,14 @@ async function main() {
       // DESIGN §8: the data plane is answered here directly, not through Next.
       const base = publicBaseUrl(rt, { get: (name) => (req.headers[name] as string | undefined) ?? null });
       void handleNodeMcp(rt, req, res, base);
+      return;
+    }
+    const crossSite = checkCrossSite(req, publicBaseUrl(rt, { get: (name) => (req.headers[name] as string | undefined) ?? null }));
+    if (crossSite.refused) {
+      const requestId = requestIdFromHeader(req.headers["x-request-id"] as string | undefined);
+      log.warn("cross-site request refused", { requestId, method: req.method, path: req.url?.split("?")[0], by: crossSite.reason, origin: req.headers.origin?.slice(0, 200) ?? null });
+      res.writeHead(403, { "content-type": "application/json; charset=utf-8", "x-request-id": requestId, "x-content-type-options": "nosniff" });
+      res.end(JSON.stringify({ error: { code: "forbidden", message: "Cross-site request refused: this action must come from the Latchkey dashboard itself.", request_id: requestId } }));
       return;
     }
     handle(req, res).catch((err) => {
