@@ -26,6 +26,23 @@ export const users = pgTable("users", {
 });
 export type User = typeof users.$inferSelect;
 
+/**
+ * One row per dashboard sign-in. The session cookie (a JWT) names its row, so signing out,
+ * changing the password or the absolute lifetime ending revokes it server-side.
+ */
+export const dashboardSessions = pgTable(
+  "dashboard_sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("dashboard_sessions_user_idx").on(t.userId)],
+);
+
 export const roles = ["owner", "admin", "developer", "viewer"] as const;
 export type Role = (typeof roles)[number];
 

@@ -2,6 +2,8 @@
 // check), then serves Next. DESIGN §8: the MCP data plane will be mounted here directly.
 import http from "node:http";
 import next from "next";
+import { insecureCookieWarning } from "@/lib/auth/cookies";
+import { checkCrossSite } from "@/lib/auth/csrf";
 import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
 import { publicBaseUrl } from "@/lib/gateway/endpoint";
 import { handleNodeMcp, isMcpPath } from "@/lib/gateway/node-route";
@@ -87,6 +89,14 @@ async function main() {
       void handleNodeMcp(rt, req, res, base);
       return;
     }
+    const crossSite = checkCrossSite(req, publicBaseUrl(rt, { get: (name) => (req.headers[name] as string | undefined) ?? null }));
+    if (crossSite.refused) {
+      const requestId = requestIdFromHeader(req.headers["x-request-id"] as string | undefined);
+      log.warn("cross-site request refused", { requestId, method: req.method, path: req.url?.split("?")[0], by: crossSite.reason, origin: req.headers.origin?.slice(0, 200) ?? null });
+      res.writeHead(403, { "content-type": "application/json; charset=utf-8", "x-request-id": requestId, "x-content-type-options": "nosniff" });
+      res.end(JSON.stringify({ error: { code: "forbidden", message: "Cross-site request refused: this action must come from the Latchkey dashboard itself.", request_id: requestId } }));
+      return;
+    }
     handle(req, res).catch((err) => {
       log.error("request failed", { err });
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
@@ -116,6 +126,8 @@ async function main() {
     if (rt.bootstrapped.generatedPassword) lines.push(`Password (shown once; set LATCHKEY_ADMIN_PASSWORD to choose it): ${rt.bootstrapped.generatedPassword}`);
   }
   process.stdout.write(`${lines.join("\n")}\n`);
+  const cookieWarning = insecureCookieWarning(env);
+  if (cookieWarning) log.warn(cookieWarning, { hint: "see README, Dashboard sessions" });
   log.info("ready", { url, port, database: rt.handle.kind, sealed: Boolean(rt.sealed) });
 
   let stopping = false;

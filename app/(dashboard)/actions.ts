@@ -2,7 +2,7 @@
 
 import { cookies } from "next/headers";
 import { authedAction } from "@/lib/actions/authed-action";
-import { ENV_COOKIE } from "@/lib/dashboard/context";
+import { envCookie } from "@/lib/dashboard/context";
 import { AppError } from "@/lib/errors";
 import { createOrganization, createTestEnvironment, listEnvironments, listMembershipsOfUser } from "@/lib/orgs/organizations";
 import { createEnvironmentSchema, createOrganizationSchema, switchEnvironmentSchema } from "@/lib/schemas/dashboard";
@@ -12,7 +12,8 @@ export const switchEnvironment = authedAction({ schema: switchEnvironmentSchema,
   for (const m of await listMembershipsOfUser(ctx.rt.db, ctx.user.id)) {
     const env = (await listEnvironments(ctx.rt.db, m.organizationId)).find((e) => e.id === input.environmentId);
     if (env) {
-      (await cookies()).set(ENV_COOKIE, env.id, { httpOnly: true, sameSite: "lax", path: "/", maxAge: 365 * 24 * 3600 });
+      const c = await envCookie();
+      (await cookies()).set(c.name, env.id, c.options);
       return { environmentId: env.id, kind: env.kind };
     }
   }
@@ -22,7 +23,8 @@ export const switchEnvironment = authedAction({ schema: switchEnvironmentSchema,
 export const createOrganizationAction = authedAction({ schema: createOrganizationSchema, minRole: "viewer" }, async (input, ctx) => {
   const org = await createOrganization(ctx.rt.db, { name: input.name, ownerUserId: ctx.user.id, actor: ctx.actor, requestId: ctx.requestId });
   const prod = org.environments.find((e) => e.kind === "production")!;
-  (await cookies()).set(ENV_COOKIE, prod.id, { httpOnly: true, sameSite: "lax", path: "/", maxAge: 365 * 24 * 3600 });
+  const c = await envCookie();
+  (await cookies()).set(c.name, prod.id, c.options);
   return { organizationId: org.id };
 });
 

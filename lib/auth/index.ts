@@ -1,9 +1,12 @@
 import NextAuth, { type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
+import { headers } from "next/headers";
 import * as z from "zod";
 import { eq } from "drizzle-orm";
 import { users } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
+import { authJsCookies, requestOrigin, secureCookiesFor } from "@/lib/auth/cookies";
+import { createDashboardSession, dashboardSessionValid, endDashboardSession, SESSION_IDLE_SECONDS } from "@/lib/auth/sessions";
 import { verifyPassword } from "@/lib/crypto/password";
 import { log } from "@/lib/log";
 import { findUserByEmail } from "@/lib/orgs/users";
@@ -18,10 +21,19 @@ declare module "next-auth" {
 
 const credentialsSchema = z.object({ email: z.email().max(320), password: z.string().min(1).max(1000) });
 
+/**
+ * Whether this request's dashboard cookies are `__Host-`/Secure (lib/auth/cookies.ts). Decided
+ * per request because without LATCHKEY_PUBLIC_URL the origin is whatever Host the browser used.
+ */
+export async function dashboardCookiesSecure(): Promise<boolean> {
+  const rt = await getRuntime();
+  return secureCookiesFor(rt.env, requestOrigin(await headers()));
+}
+
 async function config(): Promise<NextAuthConfig> {
   const rt = await getRuntime();
   const env = rt.env;
-  const secure = env.LATCHKEY_SECURE_COOKIES ?? Boolean(env.LATCHKEY_PUBLIC_URL?.startsWith("https://"));
+  const secure = await dashboardCookiesSecure();
   const providers: NextAuthConfig["providers"] = [
     Credentials({
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
@@ -63,7 +75,8 @@ async function config(): Promise<NextAuthConfig> {
     secret: rt.authSecret,
     trustHost: true,
     useSecureCookies: secure,
-    session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+    cookies: authJsCookies(secure),
+    session: { strategy: "jwt", maxAge: SESSION_IDLE_SECONDS },
     // Auth.js prints stack traces by default; ours logs one line without them.
     logger: {
       error: (err) => {
@@ -74,6 +87,12 @@ async function config(): Promise<NextAuthConfig> {
       debug: () => {},
     },
     pages: { signIn: "/login", error: "/login" },
+    events: {
+      async signOut(message) {
+        const sid = "token" in message ? message.token?.sid : undefined;
+        if (typeof sid === "string") await endDashboardSession(rt.db, sid);
+      },
+    },
     providers,
     callbacks: {
       // SSO signs in only people who already are members (matched by verified email).
@@ -83,14 +102,19 @@ async function config(): Promise<NextAuthConfig> {
         if (!email || profile?.email_verified === false) return false;
         return Boolean(await findUserByEmail(rt.db, email));
       },
-      async jwt({ token, user, account }) {
-        if (account?.provider === "oidc" && token.email) {
-          const u = await findUserByEmail(rt.db, token.email);
-          if (u) token.uid = u.id;
-        } else if (user?.id) {
-          token.uid = user.id;
+      // At sign-in Auth.js hands over a fresh token, so every login gets a new cookie and a new
+      // server-side session (nothing from a cookie planted earlier carries over); on every later
+      // read the session must still exist, which is what makes sign-out and revocation real.
+      async jwt({ token, user, account, trigger }) {
+        if (trigger === "signIn" || trigger === "signUp") {
+          let uid: string | undefined;
+          if (account?.provider === "oidc") uid = token.email ? (await findUserByEmail(rt.db, token.email))?.id : undefined;
+          else uid = user?.id;
+          if (!uid) return null;
+          return { ...token, uid, sid: await createDashboardSession(rt.db, uid) };
         }
-        return token;
+        if (typeof token.uid !== "string" || typeof token.sid !== "string") return null;
+        return (await dashboardSessionValid(rt.db, token.sid, token.uid)) ? token : null;
       },
       session({ session, token }) {
         if (typeof token.uid === "string") session.user.id = token.uid;

@@ -4,11 +4,16 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { eq } from "drizzle-orm";
 import { users, type Environment, type Role } from "@/db/schema";
-import { auth } from "@/lib/auth";
+import { auth, dashboardCookiesSecure } from "@/lib/auth";
+import { cookieName, cookieOptions, ENV_COOKIE_BASE } from "@/lib/auth/cookies";
 import { listEnvironments, listMembershipsOfUser } from "@/lib/orgs/organizations";
 import { getRuntime } from "@/lib/runtime";
 
-export const ENV_COOKIE = "lk_env";
+/** Name and attributes of the cookie that remembers the chosen environment (K4 rules). */
+export async function envCookie() {
+  const secure = await dashboardCookiesSecure();
+  return { name: cookieName(ENV_COOKIE_BASE, secure), options: { ...cookieOptions(secure), maxAge: 365 * 24 * 3600 } };
+}
 
 export type DashboardContext = {
   user: { id: string; email: string; name: string | null };
@@ -34,7 +39,7 @@ export const getDashboardContext = cache(async (): Promise<DashboardContext | nu
   if (!user) return null;
   const orgs = await listMembershipsOfUser(rt.db, uid);
   if (orgs.length === 0) return null;
-  const wanted = (await cookies()).get(ENV_COOKIE)?.value;
+  const wanted = (await cookies()).get((await envCookie()).name)?.value;
   let chosen: { org: (typeof orgs)[number]; envs: Environment[]; env: Environment } | null = null;
   for (const org of orgs) {
     const envs = await listEnvironments(rt.db, org.organizationId);

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { users } from "@/db/schema";
 import { recordAudit, type Actor } from "@/lib/audit/record";
+import { endAllDashboardSessions } from "@/lib/auth/sessions";
 import { hashPassword } from "@/lib/crypto/password";
 import { createId } from "@/lib/ids";
 
@@ -35,6 +36,8 @@ export async function setUserPassword(db: DbOrTx, input: { userId: string; passw
   const passwordHash = await hashPassword(input.password);
   await db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, input.userId));
+    // A new password signs the user out everywhere: whoever knew the old one keeps nothing.
+    await endAllDashboardSessions(tx, input.userId);
     await recordAudit(tx, { actor: input.actor, action: "user.password_changed", target: { type: "user", id: input.userId } });
   });
 }
