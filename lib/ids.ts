@@ -17,6 +17,10 @@ export const idPrefixes = {
   mcpInstance: "mcpi",
   linkToken: "lt",
   toolCall: "tc",
+  webhookEndpoint: "whe",
+  webhookDelivery: "whd",
+  webhookAttempt: "wha",
+  webhookEvent: "evt",
   request: "req",
 } as const;
 

@@ -9,6 +9,8 @@ import { sha256Hex } from "@/lib/crypto/tokens";
 import { parseScopes } from "@/lib/connections/service";
 import { log } from "@/lib/log";
 import type { Runtime } from "@/lib/runtime";
+import { connectionEventData } from "@/lib/webhooks/events";
+import { emitEvent } from "@/lib/webhooks/outbox";
 
 type Env = Pick<Environment, "id" | "organizationId">;
 type Rt = Pick<Runtime, "db" | "keyring">;
@@ -57,7 +59,7 @@ async function markReauthRequired(rt: Rt, env: Env, conn: Connection, reason: st
       .update(connections)
       .set({ status: "reauth_required", refreshLeaseUntil: null, refreshFailedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(connections.environmentId, env.id), eq(connections.id, conn.id), eq(connections.status, "active")))
-      .returning({ id: connections.id });
+      .returning();
     // Only the transition is recorded: a connection is marked once, however many calls saw it.
     if (changed) {
       await recordAudit(tx, {
@@ -68,6 +70,7 @@ async function markReauthRequired(rt: Rt, env: Env, conn: Connection, reason: st
         target: { type: "connection", id: conn.id },
         metadata: { connector: conn.connector, reason },
       });
+      await emitEvent(tx, { environment: env, type: "connection.reauth_required", data: { ...connectionEventData(changed), reason } });
     }
   });
 }
