@@ -53,7 +53,12 @@ async function reread(rt: Rt, env: Env, id: string) {
   return row ?? null;
 }
 
-async function markReauthRequired(rt: Rt, env: Env, conn: Connection, reason: string) {
+/**
+ * The one transition to reauth_required: audited and announced (connection.reauth_required)
+ * once, however many calls saw the failure. `reason` is an OAuth error code or our own word
+ * for what the provider did; never anything it sent beyond that.
+ */
+export async function markReauthRequired(rt: Rt, env: Env, conn: Pick<Connection, "id" | "connector">, reason: string) {
   await rt.db.transaction(async (tx) => {
     const [changed] = await tx
       .update(connections)

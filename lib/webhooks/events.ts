@@ -8,7 +8,7 @@ import type { Connection } from "@/db/schema";
 export const webhookEventCatalog = {
   "registered_user.created": "A registered user was created (REST, MCP instance ensure, or automatic creation).",
   "connection.created": "A connection was stored: a new one, or an existing one whose credentials were replaced (`data.reconnected: true`, e.g. after re-authentication).",
-  "connection.reauth_required": "A connection's provider refused to refresh its token: the user must reconnect.",
+  "connection.reauth_required": "A connection now needs the user to reconnect: the provider refused to refresh its token, or still refuses its credentials (`data.reason`).",
   "connection.deleted": "A connection was deleted, directly or because its registered user was deleted (`data.cause`).",
 } as const;
 
