@@ -21,6 +21,8 @@ beforeAll(async () => {
     } else if (req.url === "/huge") {
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("x".repeat(2 * 1024 * 1024));
+    } else if (req.url === "/binary") {
+      res.writeHead(200, { "content-type": "application/octet-stream" }).end(Buffer.from([0x61, 0x00, 0x62]));
     } else if (req.url === "/busy") {
       res.writeHead(503, { "retry-after": "90" }).end("busy");
     } else {
@@ -94,6 +96,7 @@ describe("deliver", () => {
     expect(huge.statusCode).toBe(200);
     expect(huge.responseSnippet).toHaveLength(500);
     expect((await deliver(`${base}/busy`, "{}", {}, { policy: local() })).retryAfterSec).toBe(90);
+    expect((await deliver(`${base}/binary`, "{}", {}, { policy: local() })).responseSnippet).toBe("a\uFFFDb");
   });
 
   it("refuses a loopback URL that is not allowlisted without connecting, and a host whose DNS answer is private", async () => {

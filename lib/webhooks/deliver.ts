@@ -182,7 +182,8 @@ export async function deliver(
         break;
       }
     }
-    const text = Buffer.concat(chunks).toString("utf8");
+    // PostgreSQL text cannot hold NUL: a receiver answering with one must not make the attempt unrecordable.
+    const text = Buffer.concat(chunks).toString("utf8").replaceAll("\u0000", "\uFFFD");
     return {
       statusCode: res.statusCode,
       durationMs: elapsed(),
