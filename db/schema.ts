@@ -476,3 +476,108 @@ export const environmentSettings = pgTable(
   // An IdP JWT names its issuer, not its environment: this finds the environments that trust it.
   (t) => [index("environment_settings_idp_issuer_idx").on(sql`(${t.settings} -> 'idp' ->> 'issuer')`)],
 );
+
+// ---------------------------------------------------------------- webhooks (outbox, deliveries, attempts)
+
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** Event types this endpoint receives, or ["*"] for all. */
+    events: jsonb("events").$type<string[]>().notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** Why the system disabled it (e.g. the receiver answered 410 Gone); null when a member did. */
+    disabledReason: text("disabled_reason"),
+    /** keyring ciphertext of the signing secret (`whsec_…`) */
+    secret: text("secret").notNull(),
+    /** The secret before the last rotation, still used to sign until previous_secret_expires_at. */
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true }),
+    secretRotatedAt: timestamp("secret_rotated_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("webhook_endpoints_env_id_idx").on(t.environmentId, t.id)],
+);
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
+
+/** The outbox: one row per event, written in the transaction of the change it describes. */
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    /** The exact JSON body sent (and signed), so every retry carries the same bytes. */
+    payload: text("payload").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("webhook_events_env_id_idx").on(t.environmentId, t.id)],
+);
+export type WebhookEvent = typeof webhookEvents.$inferSelect;
+
+export const webhookDeliveryStatuses = ["pending", "succeeded", "failed"] as const;
+export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];
+
+/** One event to one endpoint. Claimed by a worker with a lease, so replicas never send it twice at once. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    endpointId: text("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: "cascade" }),
+    eventType: text("event_type").notNull(),
+    status: text("status", { enum: webhookDeliveryStatuses }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    /** When the next attempt is due; null once the delivery succeeded or failed for good. */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    leaseOwner: text("lease_owner"),
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("webhook_deliveries_env_endpoint_idx").on(t.environmentId, t.endpointId, t.id),
+    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  ],
+);
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
+
+export const webhookDeliveryAttempts = pgTable(
+  "webhook_delivery_attempts",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    deliveryId: text("delivery_id")
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    statusCode: integer("status_code"),
+    durationMs: integer("duration_ms").notNull(),
+    /** The first bytes of the receiver's answer, for debugging. */
+    responseSnippet: text("response_snippet"),
+    error: text("error"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("webhook_delivery_attempts_env_delivery_idx").on(t.environmentId, t.deliveryId, t.attempt)],
+);
+export type WebhookDeliveryAttempt = typeof webhookDeliveryAttempts.$inferSelect;

@@ -11,6 +11,19 @@ const bool = z.preprocess(
   z.boolean(),
 );
 
+/** Seconds between webhook delivery attempts: after the first failure wait the first value, and so on. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [30, 120, 600, 3600, 3 * 3600, 6 * 3600, 12 * 3600];
+
+const retrySchedule = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?){0,19}\s*$/, "must be 1–20 comma-separated numbers of seconds, e.g. 30,120,600")
+    .transform((s) => s.split(",").map((v) => Number(v.trim())))
+    .refine((a) => a.every((n) => n <= 7 * 24 * 3600), "each delay must be at most 7 days")
+    .optional(),
+);
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
@@ -45,6 +58,7 @@ const envSchema = z
     LATCHKEY_MAX_INFLIGHT: z.coerce.number().int().min(1).max(100_000).default(512),
     /** Bearer token for GET /api/metrics (Prometheus); unset, the endpoint refuses everyone. */
     LATCHKEY_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
+    LATCHKEY_WEBHOOK_RETRY_SCHEDULE: retrySchedule.transform((v) => v ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE),
     LATCHKEY_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     LATCHKEY_SECURE_COOKIES: z.preprocess(emptyToUndefined, bool.optional()),
     /**

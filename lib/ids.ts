@@ -19,6 +19,10 @@ export const idPrefixes = {
   toolCall: "tc",
   gatewayToken: "gwt",
   userToken: "ut",
+  webhookEndpoint: "whe",
+  webhookDelivery: "whd",
+  webhookAttempt: "wha",
+  webhookEvent: "evt",
   request: "req",
 } as const;
 

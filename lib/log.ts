@@ -16,6 +16,7 @@ const SECRET_PATTERNS: RegExp[] = [
   /\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}/g,
   /\beyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}/g,
   /\bv1:[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_-]{20,}/g,
+  /\bwhsec_[A-Za-z0-9+/=]{20,}/g,
   /(?<=\b(?:password|secret|token|authorization)["']?\s*[=:]\s*["']?(?:Bearer\s+)?)[^\s"',}]{6,}/gi,
 ];
 

@@ -8,6 +8,8 @@ import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
 import { publicBaseUrl } from "@/lib/gateway/endpoint";
 import { handleNodeMcp, isMcpPath } from "@/lib/gateway/node-route";
 import { flushToolCallLog } from "@/lib/tool-calls/log";
+import { parseAllowlist } from "@/lib/webhooks/deliver";
+import { startWebhookWorker, stopWebhookWorker } from "@/lib/webhooks/worker";
 import { updateLock } from "@/lib/data-dir-lock";
 import { EnvError, getEnv } from "@/lib/env";
 import { requestIdFromHeader } from "@/lib/http/request";
@@ -130,6 +132,11 @@ async function main() {
   if (cookieWarning) log.warn(cookieWarning, { hint: "see README, Dashboard sessions" });
   log.info("ready", { url, port, database: rt.handle.kind, sealed: Boolean(rt.sealed) });
 
+  // Sealed, the signing secrets cannot be read: deliveries wait in the outbox until a restart with the right key.
+  if (!rt.sealed) {
+    startWebhookWorker({ db: rt.db, keyring: rt.keyring, schedule: env.LATCHKEY_WEBHOOK_RETRY_SCHEDULE, policy: parseAllowlist(env.LATCHKEY_OUTBOUND_ALLOWLIST.join(",")) });
+  }
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -141,6 +148,7 @@ async function main() {
     setTimeout(() => server.closeAllConnections?.(), 5000).unref();
     await app.close?.().catch(() => {});
     await flushToolCallLog().catch(() => {});
+    await stopWebhookWorker().catch(() => {});
     await stopRuntime();
     process.exit(0);
   };

@@ -9,6 +9,8 @@ import { sha256Hex } from "@/lib/crypto/tokens";
 import { parseScopes } from "@/lib/connections/service";
 import { log } from "@/lib/log";
 import type { Runtime } from "@/lib/runtime";
+import { connectionEventData } from "@/lib/webhooks/events";
+import { emitEvent } from "@/lib/webhooks/outbox";
 
 type Env = Pick<Environment, "id" | "organizationId">;
 type Rt = Pick<Runtime, "db" | "keyring">;
@@ -51,13 +53,18 @@ async function reread(rt: Rt, env: Env, id: string) {
   return row ?? null;
 }
 
-async function markReauthRequired(rt: Rt, env: Env, conn: Connection, reason: string) {
+/**
+ * The one transition to reauth_required: audited and announced (connection.reauth_required)
+ * once, however many calls saw the failure. `reason` is an OAuth error code or our own word
+ * for what the provider did; never anything it sent beyond that.
+ */
+export async function markReauthRequired(rt: Rt, env: Env, conn: Pick<Connection, "id" | "connector">, reason: string) {
   await rt.db.transaction(async (tx) => {
     const [changed] = await tx
       .update(connections)
       .set({ status: "reauth_required", refreshLeaseUntil: null, refreshFailedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(connections.environmentId, env.id), eq(connections.id, conn.id), eq(connections.status, "active")))
-      .returning({ id: connections.id });
+      .returning();
     // Only the transition is recorded: a connection is marked once, however many calls saw it.
     if (changed) {
       await recordAudit(tx, {
@@ -68,6 +75,7 @@ async function markReauthRequired(rt: Rt, env: Env, conn: Connection, reason: st
         target: { type: "connection", id: conn.id },
         metadata: { connector: conn.connector, reason },
       });
+      await emitEvent(tx, { environment: env, type: "connection.reauth_required", data: { ...connectionEventData(changed), reason } });
     }
   });
 }

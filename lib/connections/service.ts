@@ -17,6 +17,8 @@ import { createId } from "@/lib/ids";
 import { log } from "@/lib/log";
 import type { Runtime } from "@/lib/runtime";
 import type { ConnectionOut } from "@/lib/schemas/connections";
+import { connectionEventData } from "@/lib/webhooks/events";
+import { emitEvent } from "@/lib/webhooks/outbox";
 
 type Env = Pick<Environment, "id" | "organizationId">;
 type Rt = Pick<Runtime, "db" | "keyring">;
@@ -140,6 +142,9 @@ async function upsertConnection(
       ip: input.ip ?? null,
       metadata: { connector: input.connector, owner_type: input.owner.type, owner_id: input.owner.id, account_label: input.accountLabel },
     });
+    // A reconnect (credentials replaced in place) is reported as connection.created too, marked
+    // reconnected: for a subscriber both mean "this connection works now".
+    await emitEvent(tx, { environment: input.environment, type: "connection.created", data: { ...connectionEventData(row), reconnected: Boolean(existing) } });
     return { connection: row, created: !existing };
   });
 }
@@ -207,8 +212,11 @@ export async function saveOAuthConnection(
   return upsertConnection(rt, { ...input, credential, grantedScopes: granted, expiresAt, accountLabel: input.accountLabel ?? null });
 }
 
+/** Why a connection was deleted, as connection.deleted events say it. */
+export type DeleteCause = "connection_deleted" | "registered_user_deleted";
+
 /** Revokes at the provider where it offers revocation (best effort), then deletes. Audited. */
-export async function deleteConnection(rt: Rt, input: { environment: Env; id: string } & Caller) {
+export async function deleteConnection(rt: Rt, input: { environment: Env; id: string; cause?: DeleteCause } & Caller) {
   const conn = await getConnection(rt.db, input.environment.id, input.id);
   let revokedAtProvider = false;
   try {
@@ -233,11 +241,16 @@ export async function deleteConnection(rt: Rt, input: { environment: Env; id: st
       ip: input.ip ?? null,
       metadata: { connector: conn.connector, owner_type: conn.ownerType, owner_id: conn.ownerId, revoked_at_provider: revokedAtProvider },
     });
+    await emitEvent(tx, {
+      environment: input.environment,
+      type: "connection.deleted",
+      data: { ...connectionEventData(conn), revoked_at_provider: revokedAtProvider, cause: input.cause ?? "connection_deleted" },
+    });
   });
   return { connection: conn, revokedAtProvider };
 }
 
-export async function deleteConnectionsOfOwner(rt: Rt, input: { environment: Env; owner: Owner } & Caller) {
+export async function deleteConnectionsOfOwner(rt: Rt, input: { environment: Env; owner: Owner; cause?: DeleteCause } & Caller) {
   const rows = await listConnectionsOfOwner(rt.db, input.environment.id, input.owner.type, [input.owner.id]);
   for (const r of rows) await deleteConnection(rt, { ...input, id: r.id });
   return rows.length;

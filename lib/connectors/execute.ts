@@ -4,7 +4,7 @@ import { findTool } from "@/lib/connectors/catalog";
 import { effectiveConfig } from "@/lib/connectors/configs";
 import { ProviderAuthError, ToolError, type ToolFailure } from "@/lib/connectors/errors";
 import { ProviderHttp } from "@/lib/connectors/http";
-import { freshCredential } from "@/lib/connections/refresh";
+import { freshCredential, markReauthRequired } from "@/lib/connections/refresh";
 import { baseUrlFor } from "@/lib/connections/service";
 import type { Credential } from "@/lib/connections/credentials";
 import { issuesFromZod } from "@/lib/errors";
@@ -72,6 +72,8 @@ export async function executeConnectorTool(
     } catch (err) {
       if (!(err instanceof ProviderAuthError)) throw err;
       if (fresh.credential.type !== "oauth2") {
+        // An api key or password the provider refuses stays refused: the user must enter a new one.
+        await markReauthRequired(rt, input.environment, conn, "credentials_rejected").catch((e) => log.warn("could not mark connection reauth_required", { connection: conn!.id, err: e }));
         return { ok: false, error: { code: "reauth_required", message: `${def.name} rejected the stored credentials: the user must reconnect.`, connector: def.slug }, connectionId: conn.id };
       }
       fresh = await freshCredential(rt, input.environment, conn, { force: true, rejectedAccessToken: fresh.credential.access_token });
@@ -80,6 +82,8 @@ export async function executeConnectorTool(
         data = await run(fresh.credential);
       } catch (again) {
         if (again instanceof ProviderAuthError) {
+          // The grant still refreshes but its tokens are refused (access revoked on the provider's side).
+          await markReauthRequired(rt, input.environment, conn, "token_rejected_after_refresh").catch((e) => log.warn("could not mark connection reauth_required", { connection: conn!.id, err: e }));
           return { ok: false, error: { code: "reauth_required", message: `${def.name} still rejects the refreshed token: the user must reconnect.`, connector: def.slug }, connectionId: conn.id };
         }
         throw again;

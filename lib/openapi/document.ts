@@ -10,6 +10,7 @@ import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
 import { toolPackOperations } from "@/lib/schemas/tool-packs";
+import { webhookOperations } from "@/lib/schemas/webhooks";
 import { ErrorSchema } from "@/lib/schemas/common";
 
 /** Every documented operation. A route's operation that is missing here is missing from the docs. */
@@ -23,6 +24,7 @@ export const allOperations: Operation[] = [
   ...Object.values(toolCallOperations),
   ...Object.values(gatewayTokenOperations),
   ...Object.values(environmentSettingsOperations),
+  ...Object.values(webhookOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;

@@ -8,7 +8,7 @@ import type { Runtime } from "@/lib/runtime";
 /** Revokes and removes the user's own connections (not their group's), then the user. Audited. */
 export async function deleteRegisteredUser(rt: Pick<Runtime, "db" | "keyring">, input: { environment: Pick<Environment, "id" | "organizationId">; id: string } & Caller) {
   const user = await getRegisteredUser(rt.db, input.environment.id, input.id);
-  const removed = await deleteConnectionsOfOwner(rt, { ...input, owner: { type: "registered_user", id: user.id } });
+  const removed = await deleteConnectionsOfOwner(rt, { ...input, owner: { type: "registered_user", id: user.id }, cause: "registered_user_deleted" });
   await rt.db.transaction(async (tx) => {
     await tx.delete(registeredUsers).where(and(eq(registeredUsers.environmentId, input.environment.id), eq(registeredUsers.id, user.id)));
     await recordAudit(tx, {

@@ -7,6 +7,7 @@ import { notFound } from "@/lib/errors";
 import { decodeCursor, page } from "@/lib/http/pagination";
 import { createId } from "@/lib/ids";
 import type { RegisteredUserOut } from "@/lib/schemas/registered-users";
+import { emitEvent } from "@/lib/webhooks/outbox";
 
 type Env = Pick<Environment, "id" | "organizationId">;
 export type Caller = { actor: Actor; requestId?: string | null; ip?: string | null };
@@ -67,6 +68,7 @@ export async function ensureRegisteredUser(
       ip: input.ip ?? null,
       metadata: { origin_user_id: input.originUserId, shared_credential_group: input.sharedCredentialGroup ?? null },
     });
+    await emitEvent(tx, { environment: input.environment, type: "registered_user.created", data: toRegisteredUserOut(inserted) });
     return { user: inserted, created: true };
   });
 }
