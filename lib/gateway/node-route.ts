@@ -17,7 +17,8 @@ const GATEWAY = /^\/mcp\/([^/?#]+)\/?(?:\?.*)?$/;
 
 /** Whether the production server answers this path itself instead of handing it to Next. */
 export function isMcpPath(url: string | undefined): boolean {
-  return Boolean(url && (url.startsWith("/mcp/i/") || (url.startsWith("/api/v1/tool-packs/") && PACK_USER.test(url)) || (url.startsWith("/mcp/") && GATEWAY.test(url))));
+  // Exact shapes only: a longer path under /mcp/ is no MCP URL (Next answers it with 404).
+  return Boolean(url && ((url.startsWith("/mcp/i/") && INSTANCE.test(url)) || (url.startsWith("/api/v1/tool-packs/") && PACK_USER.test(url)) || (url.startsWith("/mcp/") && !url.startsWith("/mcp/i/") && GATEWAY.test(url))));
 }
 
 function header(req: IncomingMessage, name: string): string | null {

@@ -477,7 +477,7 @@ describe("modern era raw protocol", () => {
     const abort = new AbortController();
     const r = modernRequest("tools/call", { name: "slow" });
     const pending = handleMcp(
-      { method: "POST", path: "/", headers: { accept: ACCEPT, ...r.headers }, body: JSON.stringify(r.body), signal: abort.signal },
+      { method: "POST", path: "/", headers: { "content-type": "application/json", accept: ACCEPT, ...r.headers }, body: JSON.stringify(r.body), signal: abort.signal },
       ep,
     );
     setTimeout(() => abort.abort(), 30);
@@ -572,6 +572,35 @@ describe("input hardening (B2)", () => {
       const res = await raw(ep, { body: JSON.stringify(body) });
       expect({ body, status: res.status, code: JSON.parse(res.body).error.code }).toEqual({ body, status: 400, code: -32600 });
     }
+  });
+
+  it("a body not declared as application/json → 415 -32000 in both eras, before it is parsed", async () => {
+    const ep = testEndpoint();
+    const { sid } = await initialize(ep);
+    const legacyList = JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/list" });
+    const modern = modernRequest("tools/list");
+    const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } } });
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json-seq", "text/json", ""]) {
+      const cases = [
+        { headers: { "content-type": type }, body: init },
+        { headers: { ...legacyHeaders(sid), "content-type": type }, body: legacyList },
+        { headers: { ...modern.headers, "content-type": type }, body: JSON.stringify(modern.body) },
+        { headers: { ...legacyHeaders(sid), "content-type": type }, body: "{" },
+      ];
+      for (const c of cases) {
+        const res = await raw(ep, c);
+        expect({ type, status: res.status }).toEqual({ type, status: 415 });
+        expect(JSON.parse(res.body)).toEqual({ jsonrpc: "2.0", error: { code: -32000, message: expect.stringContaining("application/json") } });
+      }
+    }
+    // No Content-Type at all is refused the same way.
+    const bare = await handleMcp({ method: "POST", path: "/mcp/i/test", headers: { accept: ACCEPT, ...legacyHeaders(sid) }, body: legacyList }, ep);
+    expect(bare.status).toBe(415);
+    // Parameters and case do not matter.
+    for (const type of ["application/json; charset=utf-8", "Application/JSON"]) {
+      expect((await raw(ep, { headers: { ...legacyHeaders(sid), "content-type": type }, body: legacyList })).status).toBe(200);
+    }
+    expect(ep.backend.calls).toEqual([]);
   });
 
   it("refuses 10^4-deep nesting quickly, and depth 64 is still fine", async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { log } from "@/lib/log";
-import { decodeMcpHeaderValue, originAllowed, prefersEventStream } from "@/lib/mcp/http-headers";
+import { decodeMcpHeaderValue, isJsonContentType, originAllowed, prefersEventStream } from "@/lib/mcp/http-headers";
 import {
   errorBody,
   HEADER_MISMATCH,
@@ -248,6 +248,9 @@ function envelopeVersion(params: Record<string, unknown> | undefined): string | 
  * modern error (-32020, -32022), never a legacy refusal it would mistake for a legacy server.
  */
 async function post(call: Call): Promise<McpHttpResponse> {
+  if (!isJsonContentType(call.req.headers["content-type"])) {
+    return json(415, errorBody(undefined, TRANSPORT_ERROR, "Unsupported Media Type: Content-Type must be application/json"), call.cors);
+  }
   const m = parseBody(call.req.body, MAX_JSON_DEPTH);
   if (isProblem(m)) return json(400, errorBody(m.id, m.code, m.message), call.cors);
   const id = m.kind === "request" ? m.id : undefined;

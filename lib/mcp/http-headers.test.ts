@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeMcpHeaderValue, originAllowed, prefersEventStream } from "@/lib/mcp/http-headers";
+import { decodeMcpHeaderValue, isJsonContentType, originAllowed, prefersEventStream } from "@/lib/mcp/http-headers";
 
 describe("prefersEventStream", () => {
   it.each([
@@ -53,5 +53,26 @@ describe("decodeMcpHeaderValue", () => {
     ["a\u0000b", null],
   ])("%j → %j", (raw, decoded) => {
     expect(decodeMcpHeaderValue(raw)).toBe(decoded);
+  });
+});
+
+describe("isJsonContentType", () => {
+  it.each([
+    ["application/json", true],
+    ["application/json; charset=utf-8", true],
+    ["Application/JSON;charset=UTF-8", true],
+    [" application/json ", true],
+    [undefined, false],
+    ["", false],
+    ["text/plain", false],
+    ["text/plain; x=application/json", false],
+    ["application/x-www-form-urlencoded", false],
+    ["multipart/form-data; boundary=x", false],
+    ["application/json-seq", false],
+    ["application/jsonx", false],
+    ["text/json", false],
+    ["application/vnd.api+json", false],
+  ])("%s → %s", (value, ok) => {
+    expect(isJsonContentType(value)).toBe(ok);
   });
 });

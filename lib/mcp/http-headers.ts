@@ -49,6 +49,22 @@ export function prefersEventStream(accept: string | undefined): boolean {
   return sseQ > jsonQ;
 }
 
+const JSON_MEDIA_TYPE = "application/json";
+
+/**
+ * True when a Content-Type names JSON: `application/json`, any case, any parameters. Both
+ * official SDKs answer anything else with 415, and so do we: form and `text/plain` bodies are
+ * what a browser may send cross-site without a CORS preflight, so refusing them means such a
+ * request is never read as JSON-RPC, even when it carries no Origin for the K4 check to see.
+ */
+export function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (value === JSON_MEDIA_TYPE) return true;
+  const semi = value.indexOf(";");
+  const essence = (semi < 0 ? value : value.slice(0, semi)).trim();
+  return essence.length === JSON_MEDIA_TYPE.length && essence.toLowerCase() === JSON_MEDIA_TYPE;
+}
+
 function isLoopbackHost(host: string): boolean {
   let name: string;
   if (host.charCodeAt(0) === 91 /* [ */) {
