@@ -1,55 +1,19 @@
 import dns from "node:dns";
-import { BlockList, isIP, type LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
+import { isBlockedAddress } from "@/lib/net/outbound-guard";
 import { Agent, errors as undiciErrors, request } from "undici";
 import { parseRetryAfter } from "@/lib/webhooks/schedule";
 
-// The webhook sender's own outbound check: https only, no private, loopback, link-local or
-// metadata address (checked on the URL and again on every DNS answer, with the connection
-// pinned to the address that passed), no redirects, time and size limits. Hosts the operator
-// lists in LATCHKEY_OUTBOUND_ALLOWLIST skip the https and address rules. The shared outbound
-// guard (lib/net/outbound-guard.ts) is being written on another branch; on merge the lead
-// routes `deliver` through it, and this file keeps only the webhook-specific parts.
-
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.0.2.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["198.51.100.0", 24],
-  ["203.0.113.0", 24],
-  ["224.0.0.0", 4],
-  ["240.0.0.0", 4],
-] as const) {
-  blocked.addSubnet(net, prefix, "ipv4");
-}
-for (const [net, prefix] of [
-  ["::", 128],
-  ["::1", 128],
-  ["64:ff9b::", 96],
-  ["100::", 64],
-  ["2001:db8::", 32],
-  ["2002::", 16],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-] as const) {
-  blocked.addSubnet(net, prefix, "ipv6");
-}
+// The webhook sender's transport: https only, no private, loopback, link-local or metadata
+// address (checked on the URL and again on every DNS answer, with the connection pinned to the
+// address that passed), no redirects, time and size limits. Hosts the operator lists in
+// LATCHKEY_OUTBOUND_ALLOWLIST skip the https and address rules. Which addresses count as private
+// is decided by the shared outbound guard (lib/net/outbound-guard.ts), so there is one list;
+// the transport stays here because a webhook answer is truncated, not refused, when large.
 
 /** Private, loopback, link-local (cloud metadata), CGNAT, documentation, multicast or reserved. IPv4-mapped IPv6 counts as its IPv4. */
 export function isPrivateAddress(address: string): boolean {
-  const a = address.replace(/^\[|\]$/g, "");
-  const family = isIP(a);
-  if (family === 4) return blocked.check(a, "ipv4");
-  if (family === 6) return blocked.check(a, "ipv6");
-  return true;
+  return isBlockedAddress(address.replace(/^\[|\]$/g, ""));
 }
 
 export type OutboundPolicy = { allowlist: ReadonlySet<string> };
