@@ -17,6 +17,9 @@ export const idPrefixes = {
   mcpInstance: "mcpi",
   linkToken: "lt",
   toolCall: "tc",
+  magicLink: "ml",
+  magicLinkSession: "mls",
+  email: "eml",
   request: "req",
 } as const;
 

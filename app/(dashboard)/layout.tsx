@@ -45,6 +45,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/connectors">Connectors</NavLink>
             <NavLink href="/tool-packs">Tool packs</NavLink>
             <NavLink href="/tool-calls">Tool calls</NavLink>
+            <NavLink href="/outbox">Email outbox</NavLink>
             <NavLink href="/api-keys">API keys</NavLink>
             <NavLink href="/audit">Audit log</NavLink>
             <NavLink href="/members">Members</NavLink>

@@ -4,6 +4,7 @@ import type { Operation } from "@/lib/openapi/operation";
 import { apiKeyOperations } from "@/lib/schemas/api-keys";
 import { connectionOperations } from "@/lib/schemas/connections";
 import { connectorOperations } from "@/lib/schemas/connectors";
+import { magicLinkOperations } from "@/lib/schemas/magic-links";
 import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
@@ -19,6 +20,7 @@ export const allOperations: Operation[] = [
   ...Object.values(toolPackOperations),
   ...Object.values(mcpInstanceOperations),
   ...Object.values(toolCallOperations),
+  ...Object.values(magicLinkOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;
