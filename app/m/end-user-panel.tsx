@@ -102,9 +102,8 @@ export function EndUserPanel({ data }: { data: PanelData }) {
           {data.brand}
         </p>
         <h1 className="text-2xl font-semibold tracking-tight">Your connected accounts</h1>
-        <p className="text-sm text-zinc-600">
-          {data.brand}&rsquo;s assistant uses these accounts on your behalf{data.userEmail ? <> ({data.userEmail})</> : null}. Disconnect any of them at any time.
-        </p>
+        <p className="text-sm text-zinc-600">{data.brand}&rsquo;s assistant uses these accounts on your behalf. Disconnect any of them at any time.</p>
+        {data.userEmail ? <p className="text-xs text-zinc-500">Link sent for {data.userEmail}</p> : null}
       </header>
 
       <p role="status" aria-live="polite" data-testid="magic-notice" className={notice ? "rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900" : "sr-only"}>
