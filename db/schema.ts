@@ -409,6 +409,8 @@ export const toolCalls = pgTable(
     index("tool_calls_env_id_idx").on(t.environmentId, t.id),
     index("tool_calls_env_user_idx").on(t.environmentId, t.registeredUserId, t.id),
     index("tool_calls_env_pack_idx").on(t.environmentId, t.toolPackId, t.id),
+    // The end-user page asks "which pack last used this connection": one index probe per connection.
+    index("tool_calls_env_connection_idx").on(t.environmentId, t.connectionId, t.id),
   ],
 );
 export type ToolCall = typeof toolCalls.$inferSelect;
@@ -581,3 +583,73 @@ export const webhookDeliveryAttempts = pgTable(
   (t) => [index("webhook_delivery_attempts_env_delivery_idx").on(t.environmentId, t.deliveryId, t.attempt)],
 );
 export type WebhookDeliveryAttempt = typeof webhookDeliveryAttempts.$inferSelect;
+
+// ---------------------------------------------------------------- magic links (end users manage their connections from an email)
+
+export const magicLinks = pgTable(
+  "magic_links",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    registeredUserId: text("registered_user_id")
+      .notNull()
+      .references(() => registeredUsers.id, { onDelete: "cascade" }),
+    /** The connectors the link asks for; null = none in particular (usable until expiry or revocation). */
+    connectors: jsonb("connectors").$type<string[] | null>(),
+    /** SHA-256 of the bearer token; the token itself is never stored. */
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("magic_links_token_idx").on(t.tokenHash), index("magic_links_env_user_idx").on(t.environmentId, t.registeredUserId, t.id), index("magic_links_env_id_idx").on(t.environmentId, t.id)],
+);
+export type MagicLink = typeof magicLinks.$inferSelect;
+
+/** A browser session opened with a magic link: the cookie holds a random id, stored here hashed. */
+export const magicLinkSessions = pgTable(
+  "magic_link_sessions",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    magicLinkId: text("magic_link_id")
+      .notNull()
+      .references(() => magicLinks.id, { onDelete: "cascade" }),
+    sessionHash: text("session_hash").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("magic_link_sessions_hash_idx").on(t.sessionHash), index("magic_link_sessions_env_link_idx").on(t.environmentId, t.magicLinkId)],
+);
+export type MagicLinkSession = typeof magicLinkSessions.$inferSelect;
+
+// ---------------------------------------------------------------- outgoing email (dev outbox without SMTP, delivery record with it)
+
+export const emailStatuses = ["outbox", "sent", "failed"] as const;
+export type EmailStatus = (typeof emailStatuses)[number];
+
+export const emailOutbox = pgTable(
+  "email_outbox",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    toAddress: text("to_address").notNull(),
+    subject: text("subject").notNull(),
+    /** `outbox`: not sent (no SMTP configured), body kept for the dashboard; `sent`/`failed`: metadata only. */
+    status: text("status", { enum: emailStatuses }).notNull(),
+    /** Keyring ciphertext of `{ text, html }`, only for `outbox` rows: the body holds a bearer link. */
+    bodySealed: text("body_sealed"),
+    error: text("error"),
+    magicLinkId: text("magic_link_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("email_outbox_env_id_idx").on(t.environmentId, t.id)],
+);
+export type EmailOutboxRow = typeof emailOutbox.$inferSelect;

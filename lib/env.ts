@@ -59,6 +59,23 @@ const envSchema = z
     /** Bearer token for GET /api/metrics (Prometheus); unset, the endpoint refuses everyone. */
     LATCHKEY_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
     LATCHKEY_WEBHOOK_RETRY_SCHEDULE: retrySchedule.transform((v) => v ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE),
+    /** smtp://user:pass@host:port or smtps://…; unset = emails go to the dashboard's outbox instead. */
+    SMTP_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL")
+        .refine((v) => URL.canParse(v) && new URL(v).hostname !== "", "must be an smtp:// or smtps:// URL with a host")
+        .optional(),
+    ),
+    LATCHKEY_EMAIL_FROM: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .max(320)
+        .refine((v) => !/[\r\n]/.test(v), "must be one line")
+        .default("Latchkey <no-reply@localhost>"),
+    ),
     LATCHKEY_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     LATCHKEY_SECURE_COOKIES: z.preprocess(emptyToUndefined, bool.optional()),
     /**

@@ -23,6 +23,9 @@ export const idPrefixes = {
   webhookDelivery: "whd",
   webhookAttempt: "wha",
   webhookEvent: "evt",
+  magicLink: "ml",
+  magicLinkSession: "mls",
+  email: "eml",
   request: "req",
 } as const;
 

@@ -46,6 +46,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/tool-packs">Tool packs</NavLink>
             <NavLink href="/tool-calls">Tool calls</NavLink>
             <NavLink href="/webhooks">Webhooks</NavLink>
+            <NavLink href="/outbox">Email outbox</NavLink>
             <NavLink href="/api-keys">API keys</NavLink>
             <NavLink href="/gateway-tokens">Gateway tokens</NavLink>
             <NavLink href="/audit">Audit log</NavLink>

@@ -23,7 +23,8 @@ import { emitEvent } from "@/lib/webhooks/outbox";
 type Env = Pick<Environment, "id" | "organizationId">;
 type Rt = Pick<Runtime, "db" | "keyring">;
 export type Owner = { type: Connection["ownerType"]; id: string };
-export type Caller = { actor: Actor; requestId?: string | null; ip?: string | null };
+/** `via`: what the actor came through when it is not the actor itself (e.g. the magic link ml_… an end user opened); audited. */
+export type Caller = { actor: Actor; requestId?: string | null; ip?: string | null; via?: string | null };
 
 const mask = (v: string) => (v.length <= 8 ? "••••" : `••••${v.slice(-4)}`);
 
@@ -239,7 +240,7 @@ export async function deleteConnection(rt: Rt, input: { environment: Env; id: st
       target: { type: "connection", id: conn.id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: { connector: conn.connector, owner_type: conn.ownerType, owner_id: conn.ownerId, revoked_at_provider: revokedAtProvider },
+      metadata: { connector: conn.connector, owner_type: conn.ownerType, owner_id: conn.ownerId, revoked_at_provider: revokedAtProvider, ...(input.via ? { via: input.via } : {}) },
     });
     await emitEvent(tx, {
       environment: input.environment,

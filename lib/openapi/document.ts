@@ -6,6 +6,7 @@ import { connectionOperations } from "@/lib/schemas/connections";
 import { connectorOperations } from "@/lib/schemas/connectors";
 import { environmentSettingsOperations } from "@/lib/schemas/environment-settings";
 import { gatewayTokenOperations } from "@/lib/schemas/gateway-tokens";
+import { magicLinkOperations } from "@/lib/schemas/magic-links";
 import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
@@ -25,6 +26,7 @@ export const allOperations: Operation[] = [
   ...Object.values(gatewayTokenOperations),
   ...Object.values(environmentSettingsOperations),
   ...Object.values(webhookOperations),
+  ...Object.values(magicLinkOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;
