@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { linkFrameAncestors } from "./lib/link/frame";
 
 const nextConfig: NextConfig = {
   // The custom server (scripts/server.ts) and the route handlers share one database
@@ -16,6 +17,22 @@ const nextConfig: NextConfig = {
           { key: "X-Frame-Options", value: "DENY" },
           { key: "Content-Security-Policy", value: "frame-ancestors 'none'" },
         ],
+      },
+      {
+        // The hosted Link page may be framed by the origins lib/link/frame.ts allows (later
+        // entries win). No Referer at all: the page's URL once carried the link token.
+        source: "/link",
+        headers: [
+          { key: "X-Frame-Options", value: "SAMEORIGIN" },
+          { key: "Content-Security-Policy", value: `frame-ancestors ${linkFrameAncestors().join(" ")}` },
+          { key: "Referrer-Policy", value: "no-referrer" },
+          { key: "Cache-Control", value: "no-store" },
+        ],
+      },
+      {
+        // Its URL carries the authorization code and state: never sent on as a Referer.
+        source: "/oauth/callback",
+        headers: [{ key: "Referrer-Policy", value: "no-referrer" }],
       },
     ];
   },

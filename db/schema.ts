@@ -384,6 +384,64 @@ export const linkTokens = pgTable(
 );
 export type LinkToken = typeof linkTokens.$inferSelect;
 
+/**
+ * A browser's Link session, opened by redeeming a link token. The browser holds the secret in
+ * an HttpOnly cookie; only its hash is stored. Scoped to one registered user, one environment
+ * and the link token's connectors.
+ */
+export const linkSessions = pgTable(
+  "link_sessions",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    registeredUserId: text("registered_user_id")
+      .notNull()
+      .references(() => registeredUsers.id, { onDelete: "cascade" }),
+    linkTokenId: text("link_token_id")
+      .notNull()
+      .references(() => linkTokens.id, { onDelete: "cascade" }),
+    secretHash: text("secret_hash").notNull(),
+    connectors: jsonb("connectors").$type<string[] | null>(),
+    redirectUrl: text("redirect_url"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** Finished (`done`) or abandoned (`exit`) by the user: the cookie no longer opens anything. */
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    endReason: text("end_reason", { enum: ["done", "exit"] }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("link_sessions_secret_idx").on(t.secretHash), uniqueIndex("link_sessions_token_idx").on(t.linkTokenId), index("link_sessions_env_user_idx").on(t.environmentId, t.registeredUserId)],
+);
+export type LinkSession = typeof linkSessions.$inferSelect;
+
+/** One OAuth authorization in flight from a Link session: `state` (hashed), PKCE verifier (sealed), single use, 10 minutes. */
+export const linkOauthStates = pgTable(
+  "link_oauth_states",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    linkSessionId: text("link_session_id")
+      .notNull()
+      .references(() => linkSessions.id, { onDelete: "cascade" }),
+    connector: text("connector").notNull(),
+    stateHash: text("state_hash").notNull(),
+    /** keyring ciphertext of the PKCE code_verifier; null for providers without PKCE */
+    codeVerifier: text("code_verifier"),
+    /** Exactly what the authorization request carried, sent again with the code. */
+    redirectUri: text("redirect_uri").notNull(),
+    /** The issuer the callback's `iss` must equal (RFC 9207), when the provider sends one. */
+    expectedIssuer: text("expected_issuer").notNull(),
+    requestedScopes: jsonb("requested_scopes").$type<string[]>().notNull().default([]),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("link_oauth_states_state_idx").on(t.stateHash), index("link_oauth_states_env_session_idx").on(t.environmentId, t.linkSessionId)],
+);
+export type LinkOauthState = typeof linkOauthStates.$inferSelect;
+
 // ---------------------------------------------------------------- tool call log (written in batches, off the request path)
 
 export const toolCalls = pgTable(

@@ -16,6 +16,8 @@ export const idPrefixes = {
   toolPack: "tp",
   mcpInstance: "mcpi",
   linkToken: "lt",
+  linkSession: "lks",
+  linkOauthState: "lkst",
   toolCall: "tc",
   gatewayToken: "gwt",
   userToken: "ut",

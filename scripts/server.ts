@@ -73,6 +73,8 @@ async function main() {
       req.headers["x-forwarded-host"] = req.headers.host ?? `${env.HOST}:${env.PORT}`;
       req.headers["x-forwarded-proto"] = "http";
     }
+    // The peer address, as route handlers see it (clientIp): always ours, never the client's.
+    req.headers["x-latchkey-peer"] = req.socket.remoteAddress ?? "";
     if (malformedPath(req.url)) {
       const requestId = requestIdFromHeader(req.headers["x-request-id"] as string | undefined);
       res.writeHead(400, { "content-type": "application/json; charset=utf-8", "x-request-id": requestId, "x-content-type-options": "nosniff" });

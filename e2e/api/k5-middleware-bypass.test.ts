@@ -18,8 +18,13 @@ const BYPASS_HEADERS = [
   "pages/_middleware",
 ];
 
-/** Public by design: sign-in itself, liveness, readiness, the API description. */
-const PUBLIC = [/^\/api\/auth(\/|$)/, /^\/api\/health$/, /^\/api\/ready$/, /^\/api\/v1\/openapi\.json$/];
+/**
+ * Public by design: sign-in itself, liveness, readiness, the API description; Link's token
+ * redemption (the link token is the credential) and the OAuth callback (state and the Link
+ * session cookie are checked inside). Link's other routes need the session cookie and are
+ * probed below like every protected route.
+ */
+const PUBLIC = [/^\/api\/auth(\/|$)/, /^\/api\/health$/, /^\/api\/ready$/, /^\/api\/v1\/openapi\.json$/, /^\/api\/link\/redeem$/, /^\/oauth\/callback$/];
 
 /** Every dashboard page (by its route pattern) and a URL that reaches it. */
 const DASHBOARD_PAGES: Record<string, string> = {

@@ -1,3 +1,4 @@
+import { SandboxOAuthServer } from "@/lib/sandbox/oauth";
 import { SandboxRouter, bearer, defaultAuthorize, json } from "@/lib/sandbox/router";
 import type { SandboxBackend, SandboxOptions, SandboxRequest, SandboxResponse } from "@/lib/sandbox/types";
 
@@ -93,6 +94,8 @@ function paginate<T>(req: SandboxRequest, items: T[], base: string): { page: T[]
 export function createGithubSandbox(opts: SandboxOptions = {}): SandboxBackend {
   let state = seed();
   const authorize = opts.authorize ?? defaultAuthorize;
+  // github.com's OAuth endpoints, served beside the API so one sandbox is the whole provider.
+  const oauth = new SandboxOAuthServer({ provider: "GitHub", paths: { authorize: "/login/oauth/authorize", token: "/login/oauth/access_token" }, tokenPrefix: { access: "ghu_", refresh: "ghr_" } }, opts.oauth);
   const base = "https://api.github.com";
   const repoOf = (p: Record<string, string>) => state.repos.find((r) => r.owner.login === p.owner && r.name === p.repo);
   const now = () => new Date().toISOString();
@@ -219,12 +222,16 @@ export function createGithubSandbox(opts: SandboxOptions = {}): SandboxBackend {
 
   return {
     slug: "github",
+    oauth,
     reset: () => {
       state = seed();
+      oauth.reset();
     },
     async handle(req): Promise<SandboxResponse> {
+      const oauthAnswer = oauth.handle(req);
+      if (oauthAnswer) return oauthAnswer;
       const token = bearer(req);
-      if (!token || !(await authorize(token, req))) return json(401, { message: "Bad credentials", documentation_url: DOCS });
+      if (!token || oauth.rejects(token) || !(await authorize(token, req))) return json(401, { message: "Bad credentials", documentation_url: DOCS });
       const out = (await router.dispatch(req)) ?? notFound();
       return { ...out, headers: { "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999", "x-oauth-scopes": "repo, read:user", ...(out.headers ?? {}) } };
     },

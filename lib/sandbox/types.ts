@@ -16,6 +16,8 @@ export type SandboxRequest = {
 export type SandboxResponse = { status: number; headers?: Record<string, string>; body?: unknown };
 
 export type SandboxOptions = {
+  /** The provider's OAuth server (providers that have one): registered clients, consent page, RFC 9207 `iss`. */
+  oauth?: import("@/lib/sandbox/oauth").SandboxOAuthOptions;
   /** Decides whether a bearer token (or other credential) is accepted. Default: any non-empty one not starting with `expired_` or `revoked_`. */
   authorize?: (credential: string, req: SandboxRequest) => boolean | Promise<boolean>;
 };
@@ -25,4 +27,6 @@ export interface SandboxBackend {
   handle(req: SandboxRequest): Promise<SandboxResponse>;
   /** Back to the seeded sample data. */
   reset(): void;
+  /** The provider's OAuth server, for providers whose sandbox has one (tests revoke grants through it). */
+  readonly oauth?: import("@/lib/sandbox/oauth").SandboxOAuthServer;
 }

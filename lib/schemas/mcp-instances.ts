@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { defineOperation } from "@/lib/openapi/operation";
 import { idParam, isoDate } from "@/lib/schemas/common";
+import { linkRedirectUrlSchema } from "@/lib/schemas/link";
 
 export const ensureInstanceBodySchema = z
   .strictObject({
@@ -45,7 +46,7 @@ export const AuthStateSchema = z
 export const createLinkTokenBodySchema = z.strictObject({
   registered_user_id: idParam("ru"),
   connectors: z.array(z.string().min(1).max(64)).min(1).max(50).optional(),
-  redirect_url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  redirect_url: linkRedirectUrlSchema.optional(),
 });
 export const LinkTokenSchema = z.object({ link_token: z.string(), url: z.string(), expires_at: isoDate }).meta({ id: "LinkToken" });
 
