@@ -27,14 +27,35 @@ export const idpSettingsSchema = z.strictObject({
 });
 export type IdpSettings = z.output<typeof idpSettingsSchema>;
 
+/** What the hosted Link page (and magic-link emails) show as "who is asking". */
+export const brandingSettingsSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional().describe("Shown to end users instead of the organization's name."),
+  logo_url: z
+    .string()
+    .max(100_000)
+    .refine((v) => /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(v) || (URL.canParse(v) && new URL(v).protocol === "https:"), "an https URL or a data:image/(png|jpeg|gif|webp);base64 URL")
+    .optional()
+    .describe("Logo shown on the Link page: an https URL, or a small data:image URL."),
+  accent_color: z
+    .string()
+    .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "a #rgb or #rrggbb colour")
+    .optional()
+    .describe("Colour of buttons and highlights on the Link page."),
+});
+export type BrandingSettings = z.output<typeof brandingSettingsSchema>;
+
 /** Every section of the document, by key. */
-export const sections = { idp: idpSettingsSchema } as const;
+export const sections = { idp: idpSettingsSchema, branding: brandingSettingsSchema } as const;
 export type EnvironmentSettings = { [K in keyof typeof sections]?: z.output<(typeof sections)[K]> };
 
 /** PATCH: each section given replaces that section; null removes it; sections not given stay. */
 export const updateEnvironmentSettingsBodySchema = z.strictObject({
   idp: idpSettingsSchema.nullable().optional().describe("Identity provider whose JWTs may call /mcp/{tool_pack_slug} as a registered user; null removes it."),
+  branding: brandingSettingsSchema.nullable().optional().describe("Name, logo and accent colour end users see on the Link page; null removes it."),
 });
+
+/** The dashboard's branding form. */
+export const brandingSettingsFormSchema = z.object({ branding: brandingSettingsSchema.nullable() });
 
 /** The dashboard's IdP form: the whole section, or null to remove it. */
 export const idpSettingsFormSchema = z.object({ idp: idpSettingsSchema.nullable() });
@@ -44,6 +65,7 @@ export const EnvironmentSettingsSchema = z
     object: z.literal("environment_settings"),
     environment_id: z.string(),
     idp: idpSettingsSchema.nullable(),
+    branding: brandingSettingsSchema.nullable(),
     updated_at: isoDate.nullable(),
   })
   .meta({ id: "EnvironmentSettings" });

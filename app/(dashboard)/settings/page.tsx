@@ -1,3 +1,4 @@
+import { BrandingForm } from "./branding-form";
 import { IdpForm } from "./idp-form";
 import { SettingsClient } from "./settings-client";
 import { hasRole, requireDashboard } from "@/lib/dashboard/context";
@@ -33,6 +34,7 @@ export default async function SettingsPage() {
           ))}
         </ul>
       </section>
+      <BrandingForm key={`b-${ctx.environment.id}`} current={settings.branding ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} defaultName={ctx.organization.name} />
       <IdpForm key={ctx.environment.id} current={settings.idp ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} />
       <SettingsClient canAddEnvironment={hasRole(ctx.role, "admin")} />
     </div>
