@@ -100,6 +100,21 @@ const isLabelChar = (c: number) => isAlnum(c) || c === 45;
 /** `icon@2x.png` is a retina asset name, not an address. */
 const FILE_TLDS = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "avif", "heic", "pdf"]);
 
+/**
+ * `https://user:token@host` carries a credential, not an address: the part before `@` is
+ * left to the secret detectors. True when `s` follows `scheme://[user:]` in the same token.
+ */
+function inUrlUserinfo(text: string, s: number): boolean {
+  const prev = at(text, s - 1);
+  if (prev !== 58 && prev !== 47) return false;
+  for (let i = s - 1, k = 0; i >= 2 && k < 256; i--, k++) {
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c === 34 || c === 39 || c === 60 || c === 62) return false;
+    if (c === 47 && text.charCodeAt(i - 1) === 47 && text.charCodeAt(i - 2) === 58) return true;
+  }
+  return false;
+}
+
 function findEmails(text: string): Match[] {
   const out: Match[] = [];
   const n = text.length;
@@ -111,7 +126,7 @@ function findEmails(text: string): Match[] {
     while (s > floor && atPos - s < 64 && isLocalChar(text.charCodeAt(s - 1))) s--;
     const tooLong = s > floor && isLocalChar(text.charCodeAt(s - 1));
     while (s < atPos && text.charCodeAt(s) === 46) s++;
-    const localOk = !tooLong && s < atPos && text.charCodeAt(atPos - 1) !== 46 && !text.slice(s, atPos).includes("..") && !isWordish(at(text, s - 1));
+    const localOk = !tooLong && s < atPos && text.charCodeAt(atPos - 1) !== 46 && !text.slice(s, atPos).includes("..") && !isWordish(at(text, s - 1)) && !inUrlUserinfo(text, s);
     if (localOk) {
       // domain: labels of [A-Za-z0-9-], dot-separated, at most 253 characters
       let e = atPos + 1;
@@ -222,7 +237,8 @@ function phoneCandidate(text: string, start: number): { cand: PhoneCandidate | n
   // the run goes on past our bound, or straight into a letter or another number: not a phone
   const after = at(text, end);
   if (isWordish(after) || (end < n && isDigit(after))) return { cand: null, runEnd };
-  if ((after === 45 || after === 46 || after === 47) && isDigit(at(text, end + 1))) return { cand: null, runEnd };
+  // glued to more of a token ("2024-000123-AB", "555-0132.pdf"): an id, not a phone
+  if ((after === 45 || after === 46 || after === 47 || after === 95) && isAlnum(at(text, end + 1))) return { cand: null, runEnd };
   if (digits.length < 7 || digits.length > 15) return { cand: null, runEnd };
   return { cand: { start, end, digits, groups, seps, plus }, runEnd: Math.max(runEnd, end) };
 }
@@ -261,11 +277,15 @@ function classifyPhone(text: string, c: PhoneCandidate): boolean {
   // national formats need separators: a bare digit run is an id, a timestamp or an amount
   if (c.seps.length === 0) return false;
   if (looksLikeDate(c.groups, c.digits, c.seps)) return false;
+  // four dot-separated groups of at most three digits is an IPv4 address
+  if (/^\.+$/.test(c.seps) && c.groups.length === 4 && c.groups.every((g) => g <= 3)) return false;
   if (c.groups.length >= 3 && c.groups.filter((g) => g === 1).length > 1) return false;
   if ((c.digits.length === 10 || c.digits.length === 13) && c.groups.length >= 4 && isbnValid(c.digits)) return false;
   const first = c.digits.charCodeAt(0);
-  if (c.digits.length === 10 && first >= 50) return phoneValid(raw, "US");
-  if (c.digits.length === 11 && c.digits[0] === "1") return phoneValid(raw, "US");
+  // NANP numbers are written 3-3-4 (with an optional leading 1); other groupings are ids
+  const shape = c.groups.join("-");
+  if (c.digits.length === 10 && first >= 50) return shape === "3-3-4" && phoneValid(raw, "US");
+  if (c.digits.length === 11 && c.digits[0] === "1") return shape === "1-3-3-4" && phoneValid(raw, "US");
   if (c.digits[0] === "0") {
     for (const region of NATIONAL_TRUNK_REGIONS) if (phoneValid(raw, region)) return true;
   }
@@ -284,7 +304,7 @@ function findPhones(text: string): Match[] {
     let startOk: boolean;
     if (c === 43) startOk = isDigit(at(text, i + 1)) && !isWordish(prev) && prev !== 43 && !isDigit(prev);
     else if (c === 40) startOk = isDigit(at(text, i + 1)) && !isWordish(prev);
-    else startOk = !isWordish(prev) && !PHONE_BAD_PREFIX.has(prev) && prev !== 43 && prev !== 41;
+    else startOk = (!isWordish(prev) && !PHONE_BAD_PREFIX.has(prev) && prev !== 43 && prev !== 41) || (prev === 58 && lowerTail(text, i, 4) === "tel:");
     if (!startOk) {
       // skip the rest of this digit run: no candidate starts inside it
       let j = i + 1;
@@ -455,7 +475,8 @@ function findIbans(text: string): Match[] {
 
 // ---- IP addresses
 
-const VERSION_WORDS = ["version", "ver", "ver.", "v", "v.", "release", "build", "firmware", "os"];
+/** Words after which a dotted quad is a version or a section number, not an address. */
+const VERSION_WORDS = ["version", "ver", "ver.", "v", "v.", "release", "build", "firmware", "os", "table", "section", "figure", "fig.", "chapter", "§"];
 
 function precededByVersionWord(text: string, s: number): boolean {
   let tail = lowerTail(text, s, 12);
@@ -717,7 +738,7 @@ const HE_MIN = 20;
 const HE_MAX = 512;
 const isHeChar = (c: number) => isAlnum(c) || c === 43 || c === 47 || c === 95 || c === 45;
 /** Object ids that look random but are not secrets (Stripe, Latchkey). */
-const ID_PREFIXES = /^(?:cus|pi|ch|py|in|ii|sub|si|prod|price|pm|src|seti|evt|acct|txn|tr|re|cs|pl|plink|card|ba|btok|tok|po|file|link|req|usr|org|env|key|aud|sec|ru|conn|tp|mcpi|lt|tc|ccfg|mem|inv|msg|ts)_/;
+const ID_PREFIXES = /^(?:pk_(?:live|test)|cus|pi|ch|py|in|ii|sub|si|prod|price|pm|src|seti|evt|acct|txn|tr|re|cs|pl|plink|card|ba|btok|tok|po|file|link|req|usr|org|env|key|aud|sec|ru|conn|tp|mcpi|lt|tc|ccfg|mem|inv|msg|ts)_/;
 const INTEGRITY = /^sha(?:1|256|384|512)-/;
 
 const counts = new Int32Array(128);
@@ -776,6 +797,34 @@ function highEntropyToken(text: string, s: number, e: number): boolean {
   return false;
 }
 
+const isNewlineBefore = (text: string, i: number) => at(text, i - 1) === 10 || at(text, i - 1) === 13 || (at(text, i - 1) === 110 && at(text, i - 2) === 92);
+const isNewlineAt = (text: string, i: number) => i >= text.length || at(text, i) === 10 || at(text, i) === 13 || (at(text, i) === 92 && at(text, i + 1) === 110);
+
+/**
+ * A 64- or 76-character base64 line between line breaks is the body of a PEM or MIME block
+ * (certificates, public keys, attachments). Private keys are caught whole by their own
+ * detector, so these lines are left alone: a secret that happens to be exactly one wrapped
+ * base64 line is the price of not flagging every certificate.
+ */
+function isWrappedBase64Line(text: string, s: number, e: number): boolean {
+  const len = e - s;
+  if (len !== 64 && len !== 76) return false;
+  return isNewlineBefore(text, s) && isNewlineAt(text, e);
+}
+
+/** A path or identifier has word-like segments ("src", "users", "Button"); random base64 rarely does. */
+function hasWordSegment(text: string, s: number, e: number): boolean {
+  let a = s;
+  for (let i = s; i <= e; i++) {
+    const c = i < e ? text.charCodeAt(i) : 47;
+    if (c === 47 || c === 45 || c === 95) {
+      if (i - a >= 3 && /^[A-Z]?[a-z]+$/.test(text.slice(a, i))) return true;
+      a = i + 1;
+    }
+  }
+  return false;
+}
+
 function findHighEntropy(text: string): Match[] {
   const out: Match[] = [];
   const n = text.length;
@@ -790,6 +839,7 @@ function findHighEntropy(text: string): Match[] {
     let pe = e;
     while (pe < n && pe - e < 2 && text.charCodeAt(pe) === 61) pe++;
     if (e - s > HE_MAX) continue;
+    if (isWrappedBase64Line(text, s, e)) continue;
     const run = text.slice(s, e);
     if (INTEGRITY.test(run) || ID_PREFIXES.test(run)) continue;
     if (lowerTail(text, s, 8).endsWith("base64,")) continue;
@@ -800,7 +850,7 @@ function findHighEntropy(text: string): Match[] {
       const c = text.charCodeAt(i);
       if (c === 47 || c === 45 || c === 95) seps++;
     }
-    if (seps * 10 > e - s) {
+    if (seps * 10 > e - s && hasWordSegment(text, s, e)) {
       let a = s;
       for (let i = s; i <= e; i++) {
         const c = i < e ? text.charCodeAt(i) : 47;

@@ -137,9 +137,14 @@ function collect(text: string, rules: readonly CompiledTextRule[], state: TextSc
   }
 }
 
+/** Below this priority a detector is generic (random-looking tokens): it yields to any specific one. */
+const GENERIC_PRIORITY = 20;
+const generic = (m: TextMatch) => (m.rule.priority < GENERIC_PRIORITY ? 1 : 0);
+
 function better(a: TextMatch, b: TextMatch): number {
   return (
     SEVERITY[b.rule.action] - SEVERITY[a.rule.action] ||
+    generic(a) - generic(b) ||
     b.end - b.start - (a.end - a.start) ||
     b.rule.priority - a.rule.priority ||
     a.start - b.start ||
@@ -149,8 +154,9 @@ function better(a: TextMatch, b: TextMatch): number {
 
 /**
  * Non-overlapping matches, sorted by start. Among overlapping ones the strictest action wins,
- * then the longest, then the more specific detector (a JWT over the random-looking token it
- * contains), then the earliest: deterministic for the same input and rules.
+ * then a specific detector over the generic high-entropy one (a Latchkey token inside a longer
+ * random-looking URL path is reported as the token), then the longest (a JWT over the pieces it
+ * contains), then the higher priority, then the earliest: deterministic for the same input.
  */
 export function resolveOverlaps(matches: TextMatch[]): TextMatch[] {
   if (matches.length <= 1) return matches;
