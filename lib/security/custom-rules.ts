@@ -1,3 +1,4 @@
+import { setFlagsFromString } from "node:v8";
 import { RegExpParser, type AST } from "@eslint-community/regexpp";
 import type { Match } from "./detectors";
 
@@ -12,10 +13,14 @@ import type { Match } from "./detectors";
  *    ones, including quadratic patterns such as `\d+\.\d+` that scan a long digit run from
  *    every start position. recheck was chosen over safe-regex2 because safe-regex2 accepts
  *    `(a|aa)*b` and `^(a|a)*$` (exponential) and `a.*b.*c` (cubic).
- * 2. At run time, `compileCustomPattern` never hands the engine more than a bounded window:
- *    the text is cut into overlapping slices of 2×maxLength (+ context), so even a pattern that
- *    slipped through costs at most poly(window) per window, and a time budget checked between
- *    windows stops the rule (the caller fails closed).
+ * 2. At run time, `compileCustomPattern` runs the pattern on V8's linear-time regex engine
+ *    (the `l` flag) whenever the pattern allows it, so no input can make it backtrack. Patterns
+ *    the linear engine refuses (lookarounds, Unicode property escapes, counted repeats over
+ *    ~100, `i` with the `u` flag) run on the backtracking engine over overlapping windows of
+ *    2×maxLength (+ context): a super-linear pattern that slipped through costs poly(window)
+ *    per window, and a time budget checked between windows stops the rule (the caller fails
+ *    closed). An exponential pattern in that fallback is bounded only by the window, which is
+ *    why the save-time check refuses them first.
  */
 
 export const CUSTOM_FLAGS = new Set(["i", "m", "s", "u"]);
@@ -396,9 +401,99 @@ export function createBudget(ms: number): RegexBudget {
 
 export type CustomMatcher = {
   readonly maxLength: number;
+  /** `linear`: V8's non-backtracking engine; `backtracking`: windows and a time budget. */
+  readonly engine: "linear" | "backtracking";
   /** Matches, or null when the budget ran out (the caller fails closed). */
   find(text: string, budget: RegexBudget): Match[] | null;
 };
+
+let linearEngine: boolean | null = null;
+
+/**
+ * Whether RegExp accepts the `l` (linear engine) flag, enabling it once if needed. The V8 flag
+ * only makes the `l` flag available; other regexes are unaffected. Starting Node with
+ * `--enable-experimental-regexp-engine` has the same effect.
+ */
+function linearEngineAvailable(): boolean {
+  if (linearEngine !== null) return linearEngine;
+  const probe = () => {
+    try {
+      new RegExp("a", "l");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!probe()) {
+    try {
+      setFlagsFromString("--enable-experimental-regexp-engine");
+    } catch {
+      // not V8, or flags are locked: the windowed fallback is used
+    }
+  }
+  linearEngine = probe();
+  return linearEngine;
+}
+
+const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const other = (c: number) => (c >= 97 ? c - 32 : c + 32);
+const lit = (c: number) => {
+  const ch = String.fromCharCode(c);
+  return /[\\\]\[^-]/.test(ch) ? `\\${ch}` : ch;
+};
+
+/**
+ * The pattern with ASCII case folding written out (`a` → `[aA]`), because Node 20's linear
+ * engine does not support the `i` flag. Non-ASCII letters keep their case (a documented
+ * difference from `i`). Null when the pattern cannot be rewritten (u/v mode).
+ */
+export function foldAsciiCase(pattern: string, flags: string): string | null {
+  if (flags.includes("u") || flags.includes("v")) return null;
+  let ast: AST.Pattern;
+  try {
+    ast = parse(pattern, flags);
+  } catch {
+    return null;
+  }
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (const node of descendants(ast)) {
+    if (node.type === "Character" && node.parent.type !== "CharacterClass" && node.parent.type !== "CharacterClassRange" && isAsciiLetter(node.value)) {
+      edits.push({ start: node.start, end: node.end, text: `[${lit(node.value)}${lit(other(node.value))}]` });
+    } else if (node.type === "CharacterClass" && !node.unicodeSets) {
+      const extra: string[] = [];
+      for (const el of node.elements) {
+        if (el.type === "Character" && isAsciiLetter(el.value)) extra.push(lit(other(el.value)));
+        if (el.type === "CharacterClassRange") {
+          for (const [lo, hi, shift] of [[65, 90, 32], [97, 122, -32]] as const) {
+            const a = Math.max(el.min.value, lo);
+            const b = Math.min(el.max.value, hi);
+            if (a <= b) extra.push(`${lit(a + shift)}-${lit(b + shift)}`);
+          }
+        }
+      }
+      if (extra.length > 0) edits.push({ start: node.end - 1, end: node.end - 1, text: extra.join("") });
+    }
+  }
+  edits.sort((x, y) => y.start - x.start);
+  let out = pattern;
+  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+function compileLinear(pattern: string, flags: string): RegExp | null {
+  if (!linearEngineAvailable()) return null;
+  let source = pattern;
+  if (flags.includes("i")) {
+    const folded = foldAsciiCase(pattern, flags);
+    if (folded === null) return null;
+    source = folded;
+  }
+  try {
+    return new RegExp(source, `${flags.replace(/[gyi]/g, "")}gl`);
+  } catch {
+    return null;
+  }
+}
 
 /** Characters of context on each side of a window, so \b, ^ and short lookarounds see their neighbours. */
 const CONTEXT = 32;
@@ -409,7 +504,8 @@ const CONTEXT = 32;
  * used when it is smaller, which makes the windows smaller too.
  */
 export function compileCustomPattern(pattern: string, flags = "", maxMatchLength = DEFAULT_MAX_MATCH_LENGTH): CustomMatcher {
-  const re = new RegExp(pattern, `${flags.replace(/[gy]/g, "")}g`);
+  const linear = compileLinear(pattern, flags);
+  const re = linear ?? new RegExp(pattern, `${flags.replace(/[gy]/g, "")}g`);
   let own = Infinity;
   try {
     own = maxLength(parse(pattern, flags).alternatives);
@@ -419,6 +515,7 @@ export function compileCustomPattern(pattern: string, flags = "", maxMatchLength
   const L = Math.max(1, Math.min(maxMatchLength, MAX_MAX_MATCH_LENGTH, own));
   return {
     maxLength: L,
+    engine: linear ? "linear" : "backtracking",
     find(text, budget) {
       if (budget.timedOut) return null;
       const out: Match[] = [];

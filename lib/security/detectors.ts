@@ -166,6 +166,7 @@ function findEmails(text: string): Match[] {
 // ---- phone
 
 const PHONE_SEPARATORS = new Set([32, 45, 46, 40, 41, 47]); // space - . ( ) /
+const isPhoneSep = (c: number) => c === 32 || c === 45 || c === 46 || c === 40 || c === 41 || c === 47;
 /** Characters that, just before a digit, say "this number is something else": 3.5, $12, #42, 12:30. */
 const PHONE_BAD_PREFIX = new Set([46, 44, 45, 47, 95, 35, 36, 64, 58, 37, 94, 39, 0x20ac, 0xa3, 0xa5, 126, 92]);
 const NATIONAL_TRUNK_REGIONS: CountryCode[] = ["GB", "FR", "DE", "AU", "NL", "BE", "CH", "AT", "IT", "IE", "NZ"];
@@ -179,6 +180,18 @@ type PhoneCandidate = { start: number; end: number; digits: string; groups: numb
  */
 function phoneCandidate(text: string, start: number): { cand: PhoneCandidate | null; runEnd: number } {
   const n = text.length;
+  // quick reject without allocating: fewer than 7 digits within reach ("+1 +1 +1 …")
+  let quick = 0;
+  let k = text.charCodeAt(start) === 43 ? start + 1 : start;
+  for (; k < n && k - start < 32; k++) {
+    const c = text.charCodeAt(k);
+    if (isDigit(c)) quick++;
+    else if (!isPhoneSep(c)) break;
+  }
+  if (quick < 7) {
+    while (k < n && (isDigit(text.charCodeAt(k)) || isPhoneSep(text.charCodeAt(k)))) k++;
+    return { cand: null, runEnd: k };
+  }
   let i = start;
   let plus = false;
   if (text.charCodeAt(i) === 43) {
@@ -325,16 +338,26 @@ function findPhones(text: string): Match[] {
 
 // ---- payment card
 
+/** Index of the next ASCII digit at or after `i`, or -1 (a tight loop beats a regex exec per run). */
+function nextDigit(text: string, i: number): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) return i;
+    i++;
+  }
+  return -1;
+}
+
 function findCards(text: string): Match[] {
   const out: Match[] = [];
   const n = text.length;
-  const re = /[0-9]/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const s = m.index;
+  let next = nextDigit(text, 0);
+  while (next !== -1) {
+    const s = next;
     const prev = at(text, s - 1);
     let i = s;
-    let digits = "";
+    let count = 0;
     const groups: number[] = [];
     let group = 0;
     let sep = 0;
@@ -342,10 +365,10 @@ function findCards(text: string): Match[] {
     while (i < n) {
       const c = text.charCodeAt(i);
       if (isDigit(c)) {
-        digits += text[i];
+        count++;
         group++;
         i++;
-        if (digits.length > 19) {
+        if (count > 19) {
           bad = true;
           break;
         }
@@ -364,12 +387,12 @@ function findCards(text: string): Match[] {
     // skip to the end of the digit/separator run whatever happens: no candidate starts inside it
     let runEnd = i;
     while (runEnd < n && (isDigit(text.charCodeAt(runEnd)) || ((text.charCodeAt(runEnd) === 32 || text.charCodeAt(runEnd) === 45) && isDigit(at(text, runEnd + 1))))) runEnd++;
-    re.lastIndex = Math.max(runEnd, s + 1);
-    if (bad || runEnd !== i) continue;
+    next = nextDigit(text, Math.max(runEnd, s + 1));
+    if (bad || runEnd !== i || count < 14) continue;
     if (isWordish(prev) || prev === 46 || prev === 45 || prev === 44 || prev === 47 || prev === 95) continue;
     const after = at(text, i);
     if (isWordish(after) || after === 95 || ((after === 46 || after === 44) && isDigit(at(text, i + 1)))) continue;
-    if (digits.length < 14) continue;
+    const digits = sep === 0 ? text.slice(s, i) : text.slice(s, i).split(String.fromCharCode(sep)).join("");
     if (sep !== 0 && !cardGroupingOk(groups, digits.length)) continue;
     if (!luhnValid(digits) || cardBrand(digits) === null) continue;
     out.push({ start: s, end: i, value: text.slice(s, i) });
@@ -394,13 +417,13 @@ const SSN_KEYWORDS = ["ssn", "social security", "ss#", "ss no", "soc sec"];
 function findSsns(text: string): Match[] {
   const out: Match[] = [];
   const n = text.length;
-  const re = /[0-9]/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const s = m.index;
+  let next = nextDigit(text, 0);
+  while (next !== -1) {
+    const s = next;
     let runEnd = s;
     while (runEnd < n && isDigit(text.charCodeAt(runEnd))) runEnd++;
-    re.lastIndex = runEnd;
+    next = nextDigit(text, runEnd);
+    if (runEnd - s !== 3 && runEnd - s !== 9) continue;
     const prev = at(text, s - 1);
     if (isWordish(prev) || prev === 45 || prev === 46 || prev === 47 || prev === 43 || prev === 58 || prev === 36 || prev === 95) continue;
     const len = runEnd - s;
@@ -431,7 +454,7 @@ function findSsns(text: string): Match[] {
     if (isWordish(after) || after === 45 || after === 95 || ((after === 46 || after === 47) && isDigit(at(text, end + 1)))) continue;
     if (!ssnValid(area, group, serial)) continue;
     out.push({ start: s, end, value: text.slice(s, end) });
-    re.lastIndex = end;
+    next = nextDigit(text, end);
   }
   return out;
 }
@@ -508,9 +531,9 @@ function findIps(text: string): Match[] {
       !ipv4Valid(m[0]) ||
       precededByVersionWord(text, s);
     if (bad) {
-      // restart after the first octet so "1.2.3.4.5" cannot yield "2.3.4.5"
+      // no address starts inside a run of digits and dots ("1.2.3.4.5.6"): skip all of it
       let j = s;
-      while (j < n && isDigit(text.charCodeAt(j))) j++;
+      while (j < n && (isDigit(text.charCodeAt(j)) || text.charCodeAt(j) === 46)) j++;
       v4.lastIndex = j;
       continue;
     }
@@ -526,6 +549,11 @@ function findIps(text: string): Match[] {
     while (e < n && e - s < 46 && isIpv6Char(text.charCodeAt(e))) e++;
     const runLong = (s > floor && isIpv6Char(text.charCodeAt(s - 1))) || (e < n && isIpv6Char(text.charCodeAt(e)));
     let next = e;
+    if (runLong) {
+      // a run too long to be one address: skip all of it, and never expand back into it
+      while (next < n && isIpv6Char(text.charCodeAt(next))) next++;
+      floor = next;
+    }
     if (!runLong) {
       let a = s;
       let b = e;
@@ -715,19 +743,44 @@ const AWS_PREFIXES = "AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA";
 
 // ---- AWS secret access key: 40 base64 characters, only with a keyword before it
 
-const AWS_SECRET_RE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 
+const isB64Std = (c: number) => isAlnum(c) || c === 43 || c === 47;
+
+/**
+ * Keyword-driven: find "secret" (any case), then look at the 40-character base64 runs in the
+ * next 100 characters. Cheaper than testing every run in the text, and the keyword is what
+ * tells an AWS secret from any other random string.
+ */
 function findAwsSecrets(text: string): Match[] {
   const out: Match[] = [];
-  const re = AWS_SECRET_RE;
-  re.lastIndex = 0;
+  const kw = /secret/gi;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const v = m[0];
-    const ctx = lowerTail(text, m.index, 100).replace(/[^a-z]/g, "");
-    if (!(ctx.includes("secretaccesskey") || ctx.includes("awssecret") || (ctx.includes("aws") && ctx.includes("secret")))) continue;
-    if (!/[0-9/+]/.test(v) || !/[a-z]/.test(v) || !/[A-Z]/.test(v)) continue;
-    out.push({ start: m.index, end: m.index + v.length, value: v });
+  let from = 0;
+  while ((m = kw.exec(text)) !== null) {
+    const ctx = text.slice(Math.max(0, m.index - 80), m.index + 30).toLowerCase().replace(/[^a-z]/g, "");
+    const ok = ctx.includes("secretaccesskey") || ctx.includes("aws");
+    if (!ok) continue;
+    const limit = Math.min(text.length, m.index + 6 + 100);
+    let i = Math.max(m.index + 6, from);
+    while (i < limit) {
+      if (!isB64Std(text.charCodeAt(i))) {
+        i++;
+        continue;
+      }
+      let e = i;
+      while (e < text.length && e - i <= 40 && isB64Std(text.charCodeAt(e))) e++;
+      const runStartOk = !isB64Std(at(text, i - 1));
+      if (runStartOk && e - i === 40 && at(text, e) !== 61) {
+        const v = text.slice(i, e);
+        if (/[0-9/+]/.test(v) && /[a-z]/.test(v) && /[A-Z]/.test(v)) {
+          out.push({ start: i, end: e, value: v });
+          from = e;
+          break;
+        }
+      }
+      while (e < text.length && isB64Std(text.charCodeAt(e))) e++;
+      i = e;
+    }
   }
   return out;
 }
@@ -825,17 +878,24 @@ function hasWordSegment(text: string, s: number, e: number): boolean {
   return false;
 }
 
+const HE_TABLE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) HE_TABLE[c] = isHeChar(c) ? 1 : 0;
+
 function findHighEntropy(text: string): Match[] {
   const out: Match[] = [];
   const n = text.length;
-  const re = /[A-Za-z0-9+/_-]{20}/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    let s = m.index;
-    while (s > 0 && isHeChar(text.charCodeAt(s - 1))) s--;
-    let e = s;
-    while (e < n && isHeChar(text.charCodeAt(e))) e++;
-    re.lastIndex = e;
+  let i = 0;
+  while (i < n) {
+    // skip to the next run, then to its end: one visit per character
+    let c = text.charCodeAt(i);
+    if (c >= 128 || HE_TABLE[c] === 0) {
+      i++;
+      continue;
+    }
+    const s = i;
+    while (i < n && (c = text.charCodeAt(i)) < 128 && HE_TABLE[c] === 1) i++;
+    const e = i;
+    if (e - s < HE_MIN) continue;
     let pe = e;
     while (pe < n && pe - e < 2 && text.charCodeAt(pe) === 61) pe++;
     if (e - s > HE_MAX) continue;
@@ -846,17 +906,17 @@ function findHighEntropy(text: string): Match[] {
     if (isWordish(at(text, s - 1)) || isWordish(at(text, pe))) continue;
     // paths, kebab and snake identifiers: many separators, judged segment by segment
     let seps = 0;
-    for (let i = s; i < e; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 47 || c === 45 || c === 95) seps++;
+    for (let k = s; k < e; k++) {
+      const ch = text.charCodeAt(k);
+      if (ch === 47 || ch === 45 || ch === 95) seps++;
     }
     if (seps * 10 > e - s && hasWordSegment(text, s, e)) {
       let a = s;
-      for (let i = s; i <= e; i++) {
-        const c = i < e ? text.charCodeAt(i) : 47;
-        if (c === 47 || c === 45 || c === 95) {
-          if (highEntropyToken(text, a, i)) out.push({ start: a, end: i, value: text.slice(a, i) });
-          a = i + 1;
+      for (let k = s; k <= e; k++) {
+        const ch = k < e ? text.charCodeAt(k) : 47;
+        if (ch === 47 || ch === 45 || ch === 95) {
+          if (highEntropyToken(text, a, k)) out.push({ start: a, end: k, value: text.slice(a, k) });
+          a = k + 1;
         }
       }
       continue;
@@ -959,7 +1019,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     priority: 78,
     maxLength: 40,
     lookBehind: 100,
-    patterns: [AWS_SECRET_RE],
+    patterns: [/secret/gi, /[0-9/+]/, /[a-z]/, /[A-Z]/],
     find: findAwsSecrets,
   },
   prefixDetector("github_token", "GitHub tokens: ghp_, gho_, ghu_, ghs_, ghr_ and fine-grained github_pat_.", [
@@ -992,7 +1052,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     priority: 10,
     maxLength: HE_MAX + 2,
     lookBehind: 8,
-    patterns: [/[A-Za-z0-9+/_-]{20}/g, ID_PREFIXES, INTEGRITY],
+    patterns: [ID_PREFIXES, INTEGRITY, /^[A-Z]?[a-z]+$/],
     find: findHighEntropy,
   },
 ];

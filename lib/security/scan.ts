@@ -298,10 +298,11 @@ class Walk {
     return i;
   }
 
-  addHit(ruleId: string, kind: string, action: Action, excerpt: string, path: () => string): void {
+  /** Records a hit; the excerpt and path are computed only for hits that are listed. */
+  addHit(ruleId: string, kind: string, action: Action, excerpt: () => string, path: () => string): void {
     this.hitCount++;
     if (action === "block") this.blocked = true;
-    if (this.hits.length < (this.ctx.maxHits ?? 1000)) this.hits.push({ ruleId, kind, path: path(), excerpt, action });
+    if (this.hits.length < (this.ctx.maxHits ?? 1000)) this.hits.push({ ruleId, kind, path: path(), excerpt: excerpt(), action });
   }
 
   /** Path of `key` in `frame`; keys that had a hit show as `{key}`, never as themselves. */
@@ -343,7 +344,7 @@ class Walk {
     let pos = 0;
     for (const m of matches) {
       const { rule } = m;
-      this.addHit(rule.ruleId, rule.kind, rule.action, maskExcerpt(rule.kind, m.value), path);
+      this.addHit(rule.ruleId, rule.kind, rule.action, () => maskExcerpt(rule.kind, m.value), path);
       if (rule.action === "log") continue;
       parts ??= [];
       if (m.start > pos) parts.push(text.slice(pos, m.start));
@@ -405,7 +406,7 @@ class Walk {
         for (const p of matched) {
           const rule = this.fieldRules[p]!;
           const text = typeof child === "string" ? child : safeJson(child);
-          this.addHit(rule.ruleId, rule.kind, rule.action, maskExcerpt(rule.kind, text), () => this.pathOf(frame, key));
+          this.addHit(rule.ruleId, rule.kind, rule.action, () => maskExcerpt(rule.kind, text), () => this.pathOf(frame, key));
           if (rule.action !== "log" && !consumed) {
             consumed = true;
             this.edits[frame.doc]!.push({ frame, key, parts: [{ ref: this.ref(rule.kind, text) }] });
@@ -586,7 +587,7 @@ function timeoutHits(walk: Walk, policy: ScanPolicy): void {
     const rule = policy.textRules.find((r) => r.ruleId === id);
     if (!rule) continue;
     // fail closed: a redact or block rule that could not finish blocks the call
-    walk.addHit(id, rule.kind, rule.action === "log" ? "log" : "block", "rule ran out of time", () => "$");
+    walk.addHit(id, rule.kind, rule.action === "log" ? "log" : "block", () => "rule ran out of time", () => "$");
   }
 }
 
