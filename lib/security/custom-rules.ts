@@ -13,9 +13,14 @@ import type { Match } from "./detectors";
  *    ones, including quadratic patterns such as `\d+\.\d+` that scan a long digit run from
  *    every start position. recheck was chosen over safe-regex2 because safe-regex2 accepts
  *    `(a|aa)*b` and `^(a|a)*$` (exponential) and `a.*b.*c` (cubic).
- * 2. At run time, `compileCustomPattern` runs the pattern on V8's linear-time regex engine
- *    (the `l` flag) whenever the pattern allows it, so no input can make it backtrack. Patterns
- *    the linear engine refuses (lookarounds, Unicode property escapes, counted repeats over
+ * 2. At run time, patterns that V8's linear-time engine can run (checked by compiling them with
+ *    the `l` flag; `i` is emulated by writing the ASCII case folding out) run on the normal
+ *    engine at full speed with V8's `--enable-experimental-regexp-engine-on-excessive-backtracks`
+ *    on: an exec that backtracks more than 50 000 times is re-run on the linear engine, so no
+ *    input can make it blow up (the linear engine alone is ~300× slower, hence the hybrid). The
+ *    flag is process-wide and only changes what happens to a regex that is already
+ *    backtracking catastrophically; start Node with it to make that explicit. Patterns the
+ *    linear engine refuses (lookarounds, Unicode property escapes, counted repeats over
  *    ~100, `i` with the `u` flag) run on the backtracking engine over overlapping windows of
  *    2×maxLength (+ context): a super-linear pattern that slipped through costs poly(window)
  *    per window, and a time budget checked between windows stops the rule (the caller fails
@@ -392,16 +397,17 @@ export async function validateCustomPattern(pattern: string, flags = "", opts: {
 
 // ---- the runtime guard
 
-export type RegexBudget = { deadline: number; timedOut: boolean };
+/** Time custom rules may spend in one scan (only their own time counts, not the detectors'). */
+export type RegexBudget = { allowedMs: number; spentMs: number; timedOut: boolean };
 
 /** A time budget shared by every custom rule of one scan. */
 export function createBudget(ms: number): RegexBudget {
-  return { deadline: performance.now() + ms, timedOut: false };
+  return { allowedMs: ms, spentMs: 0, timedOut: false };
 }
 
 export type CustomMatcher = {
   readonly maxLength: number;
-  /** `linear`: V8's non-backtracking engine; `backtracking`: windows and a time budget. */
+  /** `linear`: guarded by V8's linear-engine fallback; `backtracking`: windows and a time budget. */
   readonly engine: "linear" | "backtracking";
   /** Matches, or null when the budget ran out (the caller fails closed). */
   find(text: string, budget: RegexBudget): Match[] | null;
@@ -410,9 +416,9 @@ export type CustomMatcher = {
 let linearEngine: boolean | null = null;
 
 /**
- * Whether RegExp accepts the `l` (linear engine) flag, enabling it once if needed. The V8 flag
- * only makes the `l` flag available; other regexes are unaffected. Starting Node with
- * `--enable-experimental-regexp-engine` has the same effect.
+ * Whether the `l` flag (V8's linear engine) is usable, turning on the linear engine and the
+ * fall-back-on-excessive-backtracking mode once. Both flags only add behaviour for regexes
+ * that are already backtracking catastrophically.
  */
 function linearEngineAvailable(): boolean {
   if (linearEngine !== null) return linearEngine;
@@ -424,12 +430,11 @@ function linearEngineAvailable(): boolean {
       return false;
     }
   };
-  if (!probe()) {
-    try {
-      setFlagsFromString("--enable-experimental-regexp-engine");
-    } catch {
-      // not V8, or flags are locked: the windowed fallback is used
-    }
+  try {
+    if (!probe()) setFlagsFromString("--enable-experimental-regexp-engine");
+    setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
+  } catch {
+    // not V8, or flags are locked: the windowed fallback is used
   }
   linearEngine = probe();
   return linearEngine;
@@ -480,7 +485,12 @@ export function foldAsciiCase(pattern: string, flags: string): string | null {
   return out;
 }
 
-function compileLinear(pattern: string, flags: string): RegExp | null {
+/**
+ * A normal-engine regex for the pattern if V8's linear engine could also run it (so the
+ * excessive-backtracking fallback protects it), else null. `i` is replaced by explicit ASCII
+ * case folding, which the linear engine supports.
+ */
+function compileGuarded(pattern: string, flags: string): RegExp | null {
   if (!linearEngineAvailable()) return null;
   let source = pattern;
   if (flags.includes("i")) {
@@ -488,8 +498,10 @@ function compileLinear(pattern: string, flags: string): RegExp | null {
     if (folded === null) return null;
     source = folded;
   }
+  const f = flags.replace(/[gyi]/g, "");
   try {
-    return new RegExp(source, `${flags.replace(/[gyi]/g, "")}gl`);
+    new RegExp(source, `${f}l`);
+    return new RegExp(source, `${f}g`);
   } catch {
     return null;
   }
@@ -504,8 +516,8 @@ const CONTEXT = 32;
  * used when it is smaller, which makes the windows smaller too.
  */
 export function compileCustomPattern(pattern: string, flags = "", maxMatchLength = DEFAULT_MAX_MATCH_LENGTH): CustomMatcher {
-  const linear = compileLinear(pattern, flags);
-  const re = linear ?? new RegExp(pattern, `${flags.replace(/[gy]/g, "")}g`);
+  const linear = compileGuarded(pattern, flags);
+  const re = new RegExp(pattern, `${flags.replace(/[gy]/g, "")}g`);
   let own = Infinity;
   try {
     own = maxLength(parse(pattern, flags).alternatives);
@@ -518,7 +530,27 @@ export function compileCustomPattern(pattern: string, flags = "", maxMatchLength
     engine: linear ? "linear" : "backtracking",
     find(text, budget) {
       if (budget.timedOut) return null;
+      const started = performance.now();
+      const over = () => budget.spentMs + (performance.now() - started) > budget.allowedMs;
+      const finish = (result: Match[] | null) => {
+        budget.spentMs += performance.now() - started;
+        if (result === null) budget.timedOut = true;
+        return result;
+      };
       const out: Match[] = [];
+      if (linear) {
+        // guarded by the linear-engine fallback: one pass over the whole text
+        linear.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while ((m = linear.exec(text)) !== null) {
+          if (m[0].length === 0) {
+            linear.lastIndex++;
+            continue;
+          }
+          if (m[0].length <= L) out.push({ start: m.index, end: m.index + m[0].length, value: m[0] });
+        }
+        return finish(over() ? null : out);
+      }
       const n = text.length;
       let lastEnd = 0;
       for (let ws = 0; ws < n; ws += L) {
@@ -541,13 +573,10 @@ export function compileCustomPattern(pattern: string, flags = "", maxMatchLength
           out.push({ start: s, end: e, value: m[0] });
           lastEnd = e;
         }
-        if (performance.now() > budget.deadline) {
-          budget.timedOut = true;
-          return null;
-        }
+        if (over()) return finish(null);
         if (winEnd === n) break;
       }
-      return out;
+      return finish(out);
     },
   };
 }

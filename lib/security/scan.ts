@@ -200,7 +200,7 @@ export function resolveOverlaps(matches: TextMatch[]): TextMatch[] {
 export function candidatesInText(text: string, rules: readonly CompiledTextRule[], state: TextScanState): TextMatch[] {
   if (rules.length === 0 || text.length === 0) return [];
   // big inputs get proportionally more time before custom rules are cut off
-  state.budget.deadline += (text.length / 1_048_576) * state.budgetPerMb;
+  state.budget.allowedMs += (text.length / 1_048_576) * state.budgetPerMb;
   const all: TextMatch[] = [];
   collect(text, rules, state, all, null);
   const view = percentView(text);
