@@ -507,6 +507,9 @@ function compileGuarded(pattern: string, flags: string): RegExp | null {
   }
 }
 
+/** Longest match on the backtracking fallback (patterns the linear engine refuses). */
+export const FALLBACK_MAX_MATCH_LENGTH = 128;
+
 /** Characters of context on each side of a window, so \b, ^ and short lookarounds see their neighbours. */
 const CONTEXT = 32;
 
@@ -524,7 +527,9 @@ export function compileCustomPattern(pattern: string, flags = "", maxMatchLength
   } catch {
     own = Infinity;
   }
-  const L = Math.max(1, Math.min(maxMatchLength, MAX_MAX_MATCH_LENGTH, own));
+  // on the backtracking fallback the window bounds the worst case (a search over a window of w
+  // characters costs up to w^(k+1) for a degree-k pattern), so its matches are kept short
+  const L = Math.max(1, Math.min(maxMatchLength, MAX_MAX_MATCH_LENGTH, own, linear ? Infinity : FALLBACK_MAX_MATCH_LENGTH));
   return {
     maxLength: L,
     engine: linear ? "linear" : "backtracking",
