@@ -178,7 +178,7 @@ type PhoneCandidate = { start: number; end: number; digits: string; groups: numb
  * bring two), at most 32 characters and 15 digits. Returns the end of the phone-character run
  * too, so the caller skips it whole when the candidate fails.
  */
-function phoneCandidate(text: string, start: number): { cand: PhoneCandidate | null; runEnd: number } {
+function phoneCandidate(text: string, start: number): { cand: PhoneCandidate | null } {
   const n = text.length;
   // quick reject without allocating: fewer than 7 digits within reach ("+1 +1 +1 …")
   let quick = 0;
@@ -188,10 +188,7 @@ function phoneCandidate(text: string, start: number): { cand: PhoneCandidate | n
     if (isDigit(c)) quick++;
     else if (!isPhoneSep(c)) break;
   }
-  if (quick < 7) {
-    while (k < n && (isDigit(text.charCodeAt(k)) || isPhoneSep(text.charCodeAt(k)))) k++;
-    return { cand: null, runEnd: k };
-  }
+  if (quick < 7) return { cand: null };
   let i = start;
   let plus = false;
   if (text.charCodeAt(i) === 43) {
@@ -241,19 +238,14 @@ function phoneCandidate(text: string, start: number): { cand: PhoneCandidate | n
     i = j;
   }
   if (group > 0) groups.push(group);
-  let runEnd = i;
-  while (runEnd < n && (isDigit(text.charCodeAt(runEnd)) || PHONE_SEPARATORS.has(text.charCodeAt(runEnd)))) {
-    if (text.charCodeAt(runEnd) === 32 && text.charCodeAt(runEnd + 1) === 32) break;
-    runEnd++;
-  }
-  if (open && !closed) return { cand: null, runEnd };
+  if (open && !closed) return { cand: null };
   // the run goes on past our bound, or straight into a letter or another number: not a phone
   const after = at(text, end);
-  if (isWordish(after) || (end < n && isDigit(after))) return { cand: null, runEnd };
+  if (isWordish(after) || (end < n && isDigit(after))) return { cand: null };
   // glued to more of a token ("2024-000123-AB", "555-0132.pdf"): an id, not a phone
-  if ((after === 45 || after === 46 || after === 47 || after === 95) && isAlnum(at(text, end + 1))) return { cand: null, runEnd };
-  if (digits.length < 7 || digits.length > 15) return { cand: null, runEnd };
-  return { cand: { start, end, digits, groups, seps, plus }, runEnd: Math.max(runEnd, end) };
+  if ((after === 45 || after === 46 || after === 47 || after === 95) && isAlnum(at(text, end + 1))) return { cand: null };
+  if (digits.length < 7 || digits.length > 15) return { cand: null };
+  return { cand: { start, end, digits, groups, seps, plus } };
 }
 
 function looksLikeDate(groups: number[], digits: string, seps: string): boolean {
@@ -317,7 +309,11 @@ function findPhones(text: string): Match[] {
     let startOk: boolean;
     if (c === 43) startOk = isDigit(at(text, i + 1)) && !isWordish(prev) && prev !== 43 && !isDigit(prev);
     else if (c === 40) startOk = isDigit(at(text, i + 1)) && !isWordish(prev);
-    else startOk = (!isWordish(prev) && !PHONE_BAD_PREFIX.has(prev) && prev !== 43 && prev !== 41) || (prev === 58 && lowerTail(text, i, 4) === "tel:");
+    else {
+      // a digit group right after another group ("0044 0532") continues that number, it does not start one
+      const glued = isPhoneSep(prev) && (isDigit(at(text, i - 2)) || at(text, i - 2) === 41);
+      startOk = (!isWordish(prev) && !PHONE_BAD_PREFIX.has(prev) && prev !== 43 && prev !== 41 && !glued) || (prev === 58 && lowerTail(text, i, 4) === "tel:");
+    }
     if (!startOk) {
       // skip the rest of this digit run: no candidate starts inside it
       let j = i + 1;
@@ -325,12 +321,16 @@ function findPhones(text: string): Match[] {
       re.lastIndex = j;
       continue;
     }
-    const { cand, runEnd } = phoneCandidate(text, i);
+    const { cand } = phoneCandidate(text, i);
     if (cand && classifyPhone(text, cand)) {
       out.push({ start: cand.start, end: cand.end, value: text.slice(cand.start, cand.end) });
       re.lastIndex = cand.end;
     } else {
-      re.lastIndex = Math.max(runEnd, i + 1);
+      // retry from the next digit group ("Apt 5 (415) 555-0132"): each try reads at most 32
+      // characters and tries start only at group starts, so this stays linear
+      let j = c === 43 || c === 40 ? i + 1 : i;
+      while (j < n && isDigit(text.charCodeAt(j))) j++;
+      re.lastIndex = Math.max(j, i + 1);
     }
   }
   return out;
@@ -384,11 +384,14 @@ function findCards(text: string): Match[] {
       break;
     }
     groups.push(group);
-    // skip to the end of the digit/separator run whatever happens: no candidate starts inside it
-    let runEnd = i;
-    while (runEnd < n && (isDigit(text.charCodeAt(runEnd)) || ((text.charCodeAt(runEnd) === 32 || text.charCodeAt(runEnd) === 45) && isDigit(at(text, runEnd + 1))))) runEnd++;
-    next = nextDigit(text, Math.max(runEnd, s + 1));
-    if (bad || runEnd !== i || count < 14) continue;
+    // next try: the next digit group ("ref 5 4242 4242 4242 4242" holds a card after the 5);
+    // a try reads at most 19 digits, so this stays linear
+    let g = s;
+    while (g < n && isDigit(text.charCodeAt(g))) g++;
+    next = nextDigit(text, g);
+    // glued to more digits: too long to be a card from this start
+    const continues = i < n && (isDigit(text.charCodeAt(i)) || ((text.charCodeAt(i) === 32 || text.charCodeAt(i) === 45) && isDigit(at(text, i + 1))));
+    if (bad || continues || count < 14) continue;
     if (isWordish(prev) || prev === 46 || prev === 45 || prev === 44 || prev === 47 || prev === 95) continue;
     const after = at(text, i);
     if (isWordish(after) || after === 95 || ((after === 46 || after === 44) && isDigit(at(text, i + 1)))) continue;
