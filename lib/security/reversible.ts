@@ -118,6 +118,7 @@ export function mapJsonStrings<T>(value: T, fn: (s: string) => string | null, ma
     type Task = { src: Container; keys: string[]; i: number; changes: Map<string, unknown>; renames: Map<string, string>; parent: Task | null; keyInParent: string };
     const mk = (src: Container, parent: Task | null, keyInParent: string): Task => ({ src, keys: Object.keys(src), i: 0, changes: new Map(), renames: new Map(), parent, keyInParent });
     let result: unknown = root;
+    const onPath = new WeakSet<object>([root as object]);
     const stack: Task[] = [mk(root as Container, null, "")];
     while (stack.length > 0) {
       const t = stack[stack.length - 1]!;
@@ -131,11 +132,15 @@ export function mapJsonStrings<T>(value: T, fn: (s: string) => string | null, ma
         if (typeof v === "string") {
           const nv = mapString(v);
           if (nv !== null && nv !== v) t.changes.set(k, nv);
-        } else if (typeof v === "object" && v !== null) stack.push(mk(v as Container, t, k));
+        } else if (typeof v === "object" && v !== null && !onPath.has(v)) {
+          onPath.add(v);
+          stack.push(mk(v as Container, t, k));
+        }
         continue;
       }
       // post-order: this container is done, build it only if something inside changed
       stack.pop();
+      onPath.delete(t.src);
       let out: Container = t.src;
       if (t.changes.size > 0 || t.renames.size > 0) {
         if (Array.isArray(t.src)) {

@@ -593,8 +593,9 @@ function timeoutHits(walk: Walk, policy: ScanPolicy): void {
 
 /**
  * Scans a JSON value (tool arguments or a tool result) against a policy. Never throws; an
- * internal error yields `blocked: true` with an `engine` hit. Placeholders come from
- * `ctx.placeholders` (default: fresh numbering per scan).
+ * internal error yields `blocked: true` with an `engine` hit and the value untouched, so a
+ * caller must not use `value` when `blocked` is true. Placeholders come from `ctx.placeholders`
+ * (default: fresh numbering per scan).
  */
 export function scan<T>(value: T, policy: ScanPolicy, ctx: ScanContext): ScanResult<T> {
   try {

@@ -23,7 +23,9 @@ import {
  * the boundary checks read. When a candidate match straddles the release point, the point moves
  * back to the candidate's start, so a match is always redacted whole or not yet released. The
  * last `lookBehind` characters already released are kept (never re-emitted) as left context for
- * keyword checks such as "SSN:". Memory is O(holdBack) per stream, apart from a run of
+ * keyword checks such as "SSN:". Text is released in steps of at least `holdBack` characters
+ * (so at most 2 × holdBack is held), which keeps the work per character bounded whatever the
+ * chunk size. Memory is O(holdBack) per stream, apart from a run of
  * overlapping candidates longer than 4 × holdBack, which is released with those candidates
  * redacted (fail closed).
  *
@@ -83,7 +85,9 @@ export function createStreamRedactor(policy: ScanPolicy, opts: StreamOptions): S
       buffer = "";
       return "";
     }
-    if (!final && buffer.length <= holdBack) return "";
+    // release in steps of at least holdBack characters, so each character is scanned a bounded
+    // number of times whatever the chunk size (one-character chunks included)
+    if (!final && buffer.length < 2 * holdBack) return "";
     const text = context + buffer;
     const offset = context.length;
     let cut = final ? text.length : text.length - holdBack;
