@@ -306,7 +306,11 @@ export type Connection = typeof connections.$inferSelect;
 
 // ---------------------------------------------------------------- tool packs and MCP instances
 
-export type ToolPackEntry = { connector: string; tools: string[] | "*" };
+/** A pack entry names a built-in connector or a registered MCP server (by slug). */
+export type ToolPackEntry = { connector: string; tools: string[] | "*" } | { server: string; tools: string[] | "*" };
+export type ConnectorEntry = Extract<ToolPackEntry, { connector: string }>;
+export type ServerEntry = Extract<ToolPackEntry, { server: string }>;
+export const isServerEntry = (e: ToolPackEntry): e is ServerEntry => "server" in e;
 
 export const toolPacks = pgTable(
   "tool_packs",

@@ -29,3 +29,7 @@ export async function listMcpServerRows(db: DbOrTx, opts: { environmentId: strin
     .orderBy(desc(mcpServers.id))
     .limit(opts.limit + 1);
 }
+
+export async function listEnvironmentMcpServers(db: DbOrTx, environmentId: string): Promise<McpServer[]> {
+  return db.select().from(mcpServers).where(eq(mcpServers.environmentId, environmentId));
+}

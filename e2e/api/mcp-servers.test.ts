@@ -2,6 +2,9 @@
 // discovery against a real SDK MCP server that accepts only audience-bound JWTs from a real
 // oidc-provider, DCR when client_id is omitted, the outbound guard on every URL, and secrets
 // that never come back. Runs on PGlite and on PostgreSQL (LATCHKEY_TEST_DB).
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, secrets as secretsTable } from "@/db/schema";
 import { withDb } from "../helpers/db";
@@ -176,6 +179,78 @@ describe(`MCP servers [${db}]`, () => {
     expect(noReg.status).toBe(422);
     expect(noReg.body.error.issues[0].path).toBe("auth.client_id");
     expect(noReg.body.error.message).toMatch(/registration failed/i);
+  });
+
+  it("a pack with { server, tools: \"*\" } lists the upstream's tools as slug__tool and forwards calls with a client-credentials token bound to the upstream", async () => {
+    const pack = await http_.post("/api/v1/tool-packs", { key: key.secret, json: { name: "Upstream pack", entries: [{ server: "demo-upstream", tools: "*" }] } });
+    expect(pack.status, pack.text).toBe(201);
+    const unknown = await http_.post("/api/v1/tool-packs", { key: key.secret, json: { name: "Bad pack", entries: [{ server: "nope", tools: "*" }] } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.issues[0].path).toBe("entries.0.server");
+    const inst = await http_.post("/api/v1/mcp-instances/ensure", { key: key.secret, json: { tool_pack_id: pack.body.id, user_identifier: "upstream-user" } });
+    expect(inst.status, inst.text).toBeLessThan(300);
+    const instanceToken = new URL(inst.body.url).pathname.split("/").pop()!;
+
+    const seenBefore = upstream.seen.length;
+    const c = new Client({ name: "latchkey-test", version: "1.0.0" });
+    await c.connect(new StreamableHTTPClientTransport(new URL(inst.body.url)));
+    const tools = (await c.listTools()).tools.map((t) => t.name);
+    expect(tools).toEqual(expect.arrayContaining(["demo-upstream__echo", "demo-upstream__add"]));
+    const r = (await c.callTool({ name: "demo-upstream__echo", arguments: { text: "hello" } })) as { content: { text: string }[]; structuredContent?: Record<string, unknown>; isError?: boolean };
+    expect(r.isError ?? false).toBe(false);
+    expect(r.content[0]!.text).toBe("echo: hello");
+    expect(r.structuredContent).toMatchObject({ echoed: "hello", aud: upstream.url });
+    const sum = (await c.callTool({ name: "demo-upstream__add", arguments: { a: 2, b: 3 } })) as { content: { text: string }[] };
+    expect(sum.content[0]!.text).toBe("5");
+    // A tool the upstream does not have comes back as the upstream's error, as a tool result.
+    const missing = (await c.callTool({ name: "demo-upstream__nope", arguments: {} })) as { isError?: boolean; content: { text: string }[] };
+    expect(missing.isError).toBe(true);
+    await c.close();
+
+    // Every token the upstream saw was a valid JWT for itself, from the AS, never Latchkey's credentials.
+    const seen = upstream.seen.slice(seenBefore);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const t of seen) {
+      expect(t.claims, "a token the upstream rejected").not.toBeNull();
+      expect(t.claims!.aud).toBe(upstream.url);
+      expect(decodeJwt(t.token).iss).toBe(as.issuer);
+      expect(t.token).not.toContain(instanceToken);
+      expect(t.token).not.toContain(key.secret);
+    }
+    // One client-credentials grant served all the calls (the token is cached until expiry).
+    expect(as.grants.filter((g) => g.grantType === "client_credentials")).toHaveLength(1);
+  });
+
+  it("an unreachable upstream is an upstream_error tool result, and its tools drop out of the list without breaking it", async () => {
+    const dead = await http_.post("/api/v1/mcp-servers", { key: key.secret, json: { name: "Dead", slug: "dead", url: `${upstream.origin}/gone`, auth: { mode: "none" } } });
+    expect(dead.status, dead.text).toBe(201);
+    const pack = await http_.post("/api/v1/tool-packs", { key: key.secret, json: { name: "Mixed", entries: [{ server: "dead", tools: ["x"] }, { server: "demo-upstream", tools: ["add"] }] } });
+    expect(pack.status, pack.text).toBe(201);
+    expect(pack.body.tools).toEqual(["dead__x", "demo-upstream__add"]);
+    const inst = (await http_.post("/api/v1/mcp-instances/ensure", { key: key.secret, json: { tool_pack_id: pack.body.id, user_identifier: "mixed-user" } })).body;
+    const c = new Client({ name: "latchkey-test", version: "1.0.0" });
+    await c.connect(new StreamableHTTPClientTransport(new URL(inst.url)));
+    expect((await c.listTools()).tools.map((t) => t.name)).toEqual(["demo-upstream__add"]);
+    const r = (await c.callTool({ name: "dead__x", arguments: {} })) as { isError?: boolean; structuredContent?: Record<string, unknown> };
+    expect(r.isError).toBe(true);
+    expect(r.structuredContent).toMatchObject({ code: "upstream_error" });
+    // Outside the entry's list: refused before anything goes upstream.
+    await expect(c.callTool({ name: "demo-upstream__echo", arguments: { text: "x" } })).rejects.toThrow();
+    await c.close();
+  });
+
+  it("PATCH with rediscover keeps a registered client while the issuer is the same; an edited server is served with its new settings", async () => {
+    const before = (await http_.get(`/api/v1/mcp-servers/${dcrId}`, { key: key.secret })).body;
+    const p = await record(http_.req(`/api/v1/mcp-servers/${dcrId}`, { method: "PATCH", key: key.secret, json: { rediscover: true, name: "Demo upstream 2" } }));
+    expect(p.status, p.text).toBe(200);
+    expect(p.body.auth).toMatchObject({ client_id: before.auth.client_id, client_registered: true, has_client_secret: true, token_url: `${as.issuer}/token`, resource: upstream.url });
+    const pack = await http_.post("/api/v1/tool-packs", { key: key.secret, json: { name: "After edit", entries: [{ server: "demo-upstream", tools: ["echo"] }] } });
+    const inst = (await http_.post("/api/v1/mcp-instances/ensure", { key: key.secret, json: { tool_pack_id: pack.body.id, user_identifier: "after-edit" } })).body;
+    const c = new Client({ name: "latchkey-test", version: "1.0.0" });
+    await c.connect(new StreamableHTTPClientTransport(new URL(inst.url)));
+    const r = (await c.callTool({ name: "demo-upstream__echo", arguments: { text: "again" } })) as { content: { text: string }[] };
+    expect(r.content[0]!.text).toBe("echo: again");
+    await c.close();
   });
 
   it("no response after creation ever shows a secret; the audit log has every change and no secret; secrets are stored encrypted", async () => {
