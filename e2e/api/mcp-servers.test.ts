@@ -251,6 +251,15 @@ describe(`MCP servers [${db}]`, () => {
     const r = (await c.callTool({ name: "demo-upstream__echo", arguments: { text: "again" } })) as { content: { text: string }[] };
     expect(r.content[0]!.text).toBe("echo: again");
     await c.close();
+
+    // The REST alternative to tools/call forwards too, and refuses a tool outside the entry.
+    const ru = await http_.post("/api/v1/registered-users", { key: key.secret, json: { origin_user_id: "rest-upstream" } });
+    const exec = await http_.post(`/api/v1/tool-packs/${pack.body.id}/registered-users/${ru.body.id}/tools/demo-upstream__echo/execute`, { key: key.secret, json: { arguments: { text: "rest" } } });
+    expect(exec.status, exec.text).toBe(200);
+    expect(exec.body).toMatchObject({ object: "tool_result", is_error: false, text: "echo: rest", result: { echoed: "rest" } });
+    const outside = await http_.post(`/api/v1/tool-packs/${pack.body.id}/registered-users/${ru.body.id}/tools/demo-upstream__add/execute`, { key: key.secret, json: { arguments: { a: 1, b: 1 } } });
+    expect(outside.status).toBe(403);
+    expect(outside.body.error.code).toBe("unauthorized_tool");
   });
 
   it("no response after creation ever shows a secret; the audit log has every change and no secret; secrets are stored encrypted", async () => {

@@ -28,3 +28,59 @@ describe("pickResponse", () => {
     expect(pickResponse("application/json", JSON.stringify({ id: 2, result: {} }), 1)).toBeNull();
   });
 });
+
+describe("UpstreamClient against a stateful server", () => {
+  it("initializes once, reuses the session, re-initializes after a 404, and retries once after a 401 with a new credential", async () => {
+    const { createServer } = await import("node:http");
+    const { Agent } = await import("undici");
+    const { UpstreamClient } = await import("@/lib/mcp-servers/upstream");
+    const log: string[] = [];
+    let sessions = 0;
+    const live = new Set<string>();
+    let refuseNextAuth = false;
+    const srv = createServer(async (req, res) => {
+      let body = "";
+      for await (const c of req) body += c;
+      const msg = JSON.parse(body) as { id?: number; method: string };
+      const sid = req.headers["mcp-session-id"] as string | undefined;
+      log.push(`${msg.method} ${sid ?? "-"} ${req.headers.authorization}`);
+      if (refuseNextAuth) {
+        refuseNextAuth = false;
+        return res.writeHead(401).end();
+      }
+      if (msg.method === "initialize") {
+        const id = `s${++sessions}`;
+        live.add(id);
+        return res.writeHead(200, { "content-type": "application/json", "mcp-session-id": id }).end(JSON.stringify({ jsonrpc: "2.0", id: msg.id, result: { protocolVersion: "2025-11-25", capabilities: {}, serverInfo: { name: "s", version: "1" } } }));
+      }
+      if (!sid || !live.has(sid)) return res.writeHead(404).end();
+      if (msg.id === undefined) return res.writeHead(202).end();
+      res.writeHead(200, { "content-type": "text/event-stream" }).end(`event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: msg.id, result: { tools: [{ name: "t", inputSchema: {} }] } })}\n\n`);
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+    const port = (srv.address() as { port: number }).port;
+    let tokenNo = 1;
+    const client = new UpstreamClient({ id: "srv_x", slug: "x", url: `http://127.0.0.1:${port}/mcp` }, new Agent(), {
+      headers: async () => ({ authorization: `Bearer t${tokenNo}` }),
+      rejected: () => {
+        tokenNo++;
+      },
+    });
+    try {
+      expect((await client.rpc("tools/list", {})).tools).toHaveLength(1);
+      await client.rpc("tools/list", {});
+      expect(sessions).toBe(1);
+      live.clear(); // the server forgot the session
+      await client.rpc("tools/list", {});
+      expect(sessions).toBe(2);
+      refuseNextAuth = true;
+      await client.rpc("tools/list", {});
+      expect(log.at(-1)).toMatch(/Bearer t2$/);
+      expect(log.filter((l) => l.startsWith("initialize"))).toHaveLength(3);
+    } finally {
+      client.close();
+      srv.closeAllConnections();
+      srv.close();
+    }
+  });
+});
