@@ -306,7 +306,11 @@ export type Connection = typeof connections.$inferSelect;
 
 // ---------------------------------------------------------------- tool packs and MCP instances
 
-export type ToolPackEntry = { connector: string; tools: string[] | "*" };
+/** A pack entry names a built-in connector or a registered MCP server (by slug). */
+export type ToolPackEntry = { connector: string; tools: string[] | "*" } | { server: string; tools: string[] | "*" };
+export type ConnectorEntry = Extract<ToolPackEntry, { connector: string }>;
+export type ServerEntry = Extract<ToolPackEntry, { server: string }>;
+export const isServerEntry = (e: ToolPackEntry): e is ServerEntry => "server" in e;
 
 export const toolPacks = pgTable(
   "tool_packs",
@@ -711,3 +715,64 @@ export const emailOutbox = pgTable(
   (t) => [index("email_outbox_env_id_idx").on(t.environmentId, t.id)],
 );
 export type EmailOutboxRow = typeof emailOutbox.$inferSelect;
+
+// ---------------------------------------------------------------- MCP servers (bring your own, DESIGN §6)
+
+export const mcpServerAuthModes = ["none", "token", "oauth_client_credentials", "oauth_authorization_code"] as const;
+export type McpServerAuthMode = (typeof mcpServerAuthModes)[number];
+
+/** What discovery found, kept as it was returned so an operator can see why fields were filled. */
+export type McpDiscoveryResult = {
+  requires_auth: boolean;
+  recommended_auth_mode: McpServerAuthMode;
+  auth_url: string | null;
+  token_url: string | null;
+  register_url: string | null;
+  resource: string | null;
+  scopes: string[];
+  token_endpoint_auth_methods_supported: string[];
+  grant_types_supported: string[];
+  code_challenge_methods_supported: string[];
+  authorization_servers: string[];
+  issuer: string | null;
+  resource_metadata_url: string | null;
+  mcp_json: Record<string, unknown> | null;
+  tried: { url: string; outcome: string }[];
+  errors: string[];
+};
+
+export const mcpServers = pgTable(
+  "mcp_servers",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    slug: text("slug").notNull(),
+    url: text("url").notNull(),
+    transport: text("transport").notNull().default("streamable-http"),
+    authMode: text("auth_mode").$type<McpServerAuthMode>().notNull().default("none"),
+    /** token mode: the header the value goes in; `authorization` sends `Bearer <value>`. */
+    headerName: text("header_name"),
+    /** secrets.id of the static token (token mode). */
+    tokenSecretId: text("token_secret_id"),
+    clientId: text("client_id"),
+    /** secrets.id of the OAuth client secret (given, or returned by DCR). */
+    clientSecretId: text("client_secret_id"),
+    /** Whether the client was registered by Latchkey (DCR) rather than supplied. */
+    clientRegistered: boolean("client_registered").notNull().default(false),
+    scopes: jsonb("scopes").$type<string[]>().notNull().default([]),
+    authUrl: text("auth_url"),
+    tokenUrl: text("token_url"),
+    registerUrl: text("register_url"),
+    resource: text("resource"),
+    pkce: text("pkce").$type<"public" | "confidential">(),
+    tokenEndpointAuthMethod: text("token_endpoint_auth_method"),
+    discoveryResult: jsonb("discovery_result").$type<McpDiscoveryResult>(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("mcp_servers_env_slug_idx").on(t.environmentId, t.slug), index("mcp_servers_env_id_idx").on(t.environmentId, t.id)],
+);
+export type McpServer = typeof mcpServers.$inferSelect;

@@ -28,6 +28,7 @@ export const idPrefixes = {
   magicLink: "ml",
   magicLinkSession: "mls",
   email: "eml",
+  mcpServer: "srv",
   request: "req",
 } as const;
 

@@ -21,7 +21,14 @@ export type LocalAuthServer = {
   close(): Promise<void>;
 };
 
-export async function startAuthServer(opts: { accessTokenTtl?: number; resource?: string; /** login → email claim; default: the login itself */ emails?: Record<string, string> } = {}): Promise<LocalAuthServer> {
+export async function startAuthServer(
+  opts: {
+    accessTokenTtl?: number;
+    resource?: string;
+    /** login → email claim; default: the login itself */ emails?: Record<string, string>;
+    /** Allow the client_credentials grant (machine clients, e.g. a gateway's shared upstream credential). */ clientCredentials?: boolean;
+  } = {},
+): Promise<LocalAuthServer> {
   const { default: Provider, errors } = (await import("oidc-provider")) as unknown as {
     default: new (issuer: string, config: Record<string, unknown>) => { listen: (p: number, h: string) => Server; on: (ev: string, fn: (...a: unknown[]) => void) => void };
     errors: { InvalidTarget: new () => Error };
@@ -54,6 +61,7 @@ export async function startAuthServer(opts: { accessTokenTtl?: number; resource?
       devInteractions: { enabled: true },
       registration: { enabled: true },
       revocation: { enabled: true },
+      clientCredentials: { enabled: opts.clientCredentials ?? false },
       introspection: { enabled: true },
       resourceIndicators: {
         enabled: true,

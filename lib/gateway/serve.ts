@@ -4,6 +4,7 @@ import { AppError } from "@/lib/errors";
 import { mcpSessionSecret, mcpSessionStore } from "@/lib/gateway/endpoint";
 import { authRequiredAsHttp401 } from "@/lib/gateway/auth-required";
 import { packBackend } from "@/lib/gateway/pack-backend";
+import { withUpstreamServers } from "@/lib/mcp-servers/backend";
 import { handleMcp } from "@/lib/mcp/handler";
 import type { McpEndpoint, McpHttpRequest, McpHttpResponse } from "@/lib/mcp/types";
 import { resolveInstanceToken } from "@/lib/mcp-instances/service";
@@ -28,14 +29,14 @@ export type ResolvedMcp = {
 
 /** The MCP endpoint for (environment, principal, pack, user); sessions are bound to exactly that. */
 export function endpointFor(rt: Runtime, r: ResolvedMcp, baseUrl: string): McpEndpoint {
+  const actor = { type: r.principal.type === "api_key" ? ("api_key" as const) : ("system" as const), id: r.principal.id };
   return {
     backend: authRequiredAsHttp401(
-      packBackend(rt, {
+      withUpstreamServers(rt, packBackend(rt, { environment: r.environment, pack: r.pack, registeredUser: r.registeredUser, baseUrl, actor }), {
         environment: r.environment,
         pack: r.pack,
-        registeredUser: r.registeredUser,
-        baseUrl,
-        actor: { type: r.principal.type === "api_key" ? "api_key" : "system", id: r.principal.id },
+        registeredUserId: r.registeredUser?.id ?? null,
+        actor,
       }),
       r.authRequiredAsHttp === true,
     ),

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
-import { checkOutboundUrl, createOutboundFetch, isBlockedAddress, OutboundError } from "@/lib/net/outbound-guard";
+import { checkOutboundUrl, createOutboundFetch, isBlockedAddress, OutboundError, pinnedDispatcher } from "@/lib/net/outbound-guard";
 
 let server: Server;
 let port = 0;
@@ -126,5 +126,15 @@ describe("outbound guard: requests", () => {
     const f = createOutboundFetch({ allowlist: [`127.0.0.1:${port}`], maxBytes: 256 * 1024 });
     expect(await refusal(f(`http://127.0.0.1:${port}/big`))).toBe("too_large");
     expect(await refusal(f(`http://127.0.0.1:${port}/slow`, { timeoutMs: 200 }))).toBe("timeout");
+  });
+});
+
+describe("pinnedDispatcher (upstream MCP servers' keep-alive connections)", () => {
+  it("refuses what the fetch refuses: private literals, names with any private answer, plain http off the allowlist", async () => {
+    await expect(pinnedDispatcher("https://10.0.0.1/mcp", { allowlist: [] })).rejects.toMatchObject({ code: "blocked_address" });
+    await expect(pinnedDispatcher("https://mixed.example/mcp", { allowlist: [], resolve: async () => [{ address: "93.184.216.34", family: 4 }, { address: "169.254.169.254", family: 4 }] })).rejects.toMatchObject({ code: "blocked_address" });
+    await expect(pinnedDispatcher("http://public.example/mcp", { allowlist: [] })).rejects.toBeInstanceOf(OutboundError);
+    const agent = await pinnedDispatcher(`http://127.0.0.1:${port}/mcp`, { allowlist: [`127.0.0.1:${port}`] });
+    await agent.close();
   });
 });

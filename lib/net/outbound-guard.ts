@@ -153,12 +153,24 @@ async function pin(u: URL, allowlisted: boolean, resolve: Resolver): Promise<Res
 }
 
 /** A dispatcher whose every connection goes to `addr`, whatever the name would resolve to now. */
-function pinnedAgent(addr: ResolvedAddress): Agent {
+function pinnedAgent(addr: ResolvedAddress, opts: { connections?: number; keepAlive?: boolean } = {}): Agent {
   const lookup = ((_host: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
     if (opts?.all) cb(null, [{ address: addr.address, family: addr.family }]);
     else cb(null, addr.address, addr.family);
   }) as unknown as LookupFunction;
+  if (opts.keepAlive) return new Agent({ connect: { lookup }, connections: opts.connections ?? 16, keepAliveTimeout: 30_000 });
   return new Agent({ connect: { lookup }, connections: 1, pipelining: 0 });
+}
+
+/**
+ * A keep-alive dispatcher for repeated calls to one user-supplied origin (an upstream MCP
+ * server): the URL is checked and the name resolved once, and every connection goes to that
+ * checked address. The caller sends no redirects through it and closes it when done.
+ */
+export async function pinnedDispatcher(raw: string, options: { allowlist?: readonly string[]; resolve?: Resolver; connections?: number } = {}): Promise<Agent> {
+  const { url, allowlisted } = checkOutboundUrl(raw, options.allowlist ?? getEnv().LATCHKEY_OUTBOUND_ALLOWLIST);
+  const addr = await pin(url, allowlisted, options.resolve ?? systemResolver);
+  return pinnedAgent(addr, { keepAlive: true, ...(options.connections ? { connections: options.connections } : {}) });
 }
 
 function toHeaderRecord(h: OutboundInit["headers"]): Record<string, string> {

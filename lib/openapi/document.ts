@@ -9,6 +9,7 @@ import { gatewayTokenOperations } from "@/lib/schemas/gateway-tokens";
 import { magicLinkOperations } from "@/lib/schemas/magic-links";
 import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
+import { mcpServerOperations } from "@/lib/schemas/mcp-servers";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
 import { toolPackOperations } from "@/lib/schemas/tool-packs";
 import { webhookOperations } from "@/lib/schemas/webhooks";
@@ -27,6 +28,7 @@ export const allOperations: Operation[] = [
   ...Object.values(environmentSettingsOperations),
   ...Object.values(webhookOperations),
   ...Object.values(magicLinkOperations),
+  ...Object.values(mcpServerOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;

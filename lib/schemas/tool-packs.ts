@@ -9,10 +9,16 @@ export const slugSchema = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes");
 
-export const toolPackEntrySchema = z.strictObject({
-  connector: z.string().min(1).max(64).describe("Connector slug, e.g. github."),
-  tools: z.union([z.literal("*"), z.array(z.string().min(1).max(128)).min(1).max(500)]).describe('Tool names, or "*" for all of the connector\'s tools.'),
-});
+export const toolPackEntrySchema = z.union([
+  z.strictObject({
+    connector: z.string().min(1).max(64).describe("Connector slug, e.g. github."),
+    tools: z.union([z.literal("*"), z.array(z.string().min(1).max(128)).min(1).max(500)]).describe('Tool names, or "*" for all of the connector\'s tools.'),
+  }),
+  z.strictObject({
+    server: z.string().min(1).max(64).describe("Slug of a registered MCP server; its tools appear as {server}__{tool}."),
+    tools: z.union([z.literal("*"), z.array(z.string().min(1).max(128)).min(1).max(500)]).describe('The upstream\'s tool names (without the prefix), or "*" for all it lists.'),
+  }),
+]);
 
 export const createToolPackBodySchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -38,7 +44,7 @@ export const ToolPackSchema = z
     name: z.string(),
     slug: z.string(),
     description: z.string().nullable(),
-    entries: z.array(z.object({ connector: z.string(), tools: z.union([z.literal("*"), z.array(z.string())]) })),
+    entries: z.array(z.union([z.object({ connector: z.string(), tools: z.union([z.literal("*"), z.array(z.string())]) }), z.object({ server: z.string(), tools: z.union([z.literal("*"), z.array(z.string())]) })])),
     tools: z.array(z.string()).describe("Every tool the pack exposes, resolved."),
     required_scopes: z.record(z.string(), z.array(z.string())).describe("Per connector, the scopes the selected tools need."),
     created_at: isoDate,

@@ -99,3 +99,23 @@ export async function countSecretsByKid(db: DbOrTx) {
 export async function deleteSecret(db: DbOrTx, environmentId: string, id: string) {
   await db.delete(secrets).where(and(eq(secrets.environmentId, environmentId), eq(secrets.id, id)));
 }
+
+/**
+ * Writes a secret inside the caller's transaction, for objects that own their secrets (an MCP
+ * server's token or client secret): the object and its secret commit together, and the
+ * object's own audit row records that a secret changed. Same table, same encryption, same
+ * key rotation as createSecret.
+ */
+export async function putOwnedSecret(rt: Pick<Runtime, "keyring">, tx: DbOrTx, environment: Env, input: { id?: string | null; name: string; value: string }): Promise<string> {
+  if (input.id) {
+    const updated = await tx
+      .update(secrets)
+      .set({ value: seal(rt, input.value, aad(environment, input.id)), updatedAt: sql`now()` })
+      .where(and(eq(secrets.environmentId, environment.id), eq(secrets.id, input.id)))
+      .returning({ id: secrets.id });
+    if (updated.length) return input.id;
+  }
+  const id = createId("secret");
+  await tx.insert(secrets).values({ id, environmentId: environment.id, name: input.name, value: seal(rt, input.value, aad(environment, id)) });
+  return id;
+}

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { toolPacks, type Environment, type ToolPack, type ToolPackEntry } from "@/db/schema";
+import { findMcpServerBySlug } from "@/db/queries/mcp-servers";
+import { isServerEntry, toolPacks, type Environment, type ToolPack, type ToolPackEntry } from "@/db/schema";
 import { recordAudit, type Actor } from "@/lib/audit/record";
 import { getConnector } from "@/lib/connectors/catalog";
 import type { ConnectorDef, ToolDef } from "@/lib/connectors/types";
@@ -19,6 +20,8 @@ export function resolvePackTools(entries: ToolPackEntry[]): PackTool[] {
   const out: PackTool[] = [];
   const seen = new Set<string>();
   for (const e of entries) {
+    // Upstream MCP servers' tools are listed live (lib/mcp-servers/backend.ts), not from a catalog.
+    if (isServerEntry(e)) continue;
     const def = getConnector(e.connector);
     if (!def) continue;
     const tools = e.tools === "*" ? def.tools : def.tools.filter((t) => (e.tools as string[]).includes(t.name));
@@ -44,7 +47,13 @@ export function requiredScopes(tools: PackTool[]): Record<string, string[]> {
 export function validateEntries(entries: ToolPackEntry[], path = "entries") {
   const issues: FieldIssue[] = [];
   const connectorsSeen = new Set<string>();
+  const serversSeen = new Set<string>();
   entries.forEach((e, i) => {
+    if (isServerEntry(e)) {
+      if (serversSeen.has(e.server)) issues.push({ path: `${path}.${i}.server`, message: `"${e.server}" appears twice; merge the entries` });
+      serversSeen.add(e.server);
+      return;
+    }
     const def = getConnector(e.connector);
     if (!def) return issues.push({ path: `${path}.${i}.connector`, message: `unknown connector "${e.connector}"` });
     if (connectorsSeen.has(e.connector)) issues.push({ path: `${path}.${i}.connector`, message: `"${e.connector}" appears twice; merge the entries` });
@@ -57,6 +66,15 @@ export function validateEntries(entries: ToolPackEntry[], path = "entries") {
     }
   });
   if (issues.length) throw validationError(issues, "The tool pack names connectors or tools that do not exist.");
+}
+
+/** Server entries must name a server registered in the environment (tools are checked when listed). */
+export async function validateServerEntries(db: DbOrTx, environmentId: string, entries: ToolPackEntry[], path = "entries") {
+  const issues: FieldIssue[] = [];
+  for (const [i, e] of entries.entries()) {
+    if (isServerEntry(e) && !(await findMcpServerBySlug(db, environmentId, e.server))) issues.push({ path: `${path}.${i}.server`, message: `no MCP server with slug "${e.server}"` });
+  }
+  if (issues.length) throw validationError(issues, "The tool pack names MCP servers that are not registered.");
 }
 
 export const slugify = (name: string) =>
@@ -77,7 +95,7 @@ export function toToolPackOut(p: ToolPack): ToolPackOut {
     slug: p.slug,
     description: p.description,
     entries: p.entries,
-    tools: tools.map((t) => t.tool.name),
+    tools: [...tools.map((t) => t.tool.name), ...p.entries.flatMap((e) => (isServerEntry(e) && e.tools !== "*" ? e.tools.map((t) => `${e.server}__${t}`) : []))],
     required_scopes: requiredScopes(tools),
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
@@ -89,6 +107,7 @@ const conflictSlug = (slug: string) =>
 
 export async function createToolPack(db: DbOrTx, input: { environment: Env; name: string; slug?: string | undefined; description?: string | undefined; entries: ToolPackEntry[] } & Caller) {
   validateEntries(input.entries);
+  await validateServerEntries(db, input.environment.id, input.entries);
   const slug = input.slug ?? slugify(input.name);
   const id = createId("toolPack");
   return db.transaction(async (tx) => {
@@ -142,7 +161,10 @@ export async function updateToolPack(
   db: DbOrTx,
   input: { environment: Env; id: string; patch: { name?: string | undefined; slug?: string | undefined; description?: string | null | undefined; entries?: ToolPackEntry[] | undefined } } & Caller,
 ) {
-  if (input.patch.entries) validateEntries(input.patch.entries);
+  if (input.patch.entries) {
+    validateEntries(input.patch.entries);
+    await validateServerEntries(db, input.environment.id, input.patch.entries);
+  }
   return db.transaction(async (tx) => {
     const before = await getToolPack(tx, input.environment.id, input.id);
     const set: Partial<typeof toolPacks.$inferInsert> = {};

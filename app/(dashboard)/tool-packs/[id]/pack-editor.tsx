@@ -8,12 +8,15 @@ import { FormError } from "@/components/ui/form-error";
 type CatalogTool = { name: string; description: string; scopes: string[]; write: boolean; destructive: boolean };
 type Catalog = { slug: string; name: string; tools: CatalogTool[] }[];
 type Entry = { connector: string; tools: string[] | "*" };
+/** MCP server entries are not edited here (yet); a save keeps them as they are. */
+type ServerEntry = { server: string; tools: string[] | "*" };
 
-export function PackEditor({ pack, catalog, canEdit }: { pack: { id: string; entries: Entry[] }; catalog: Catalog; canEdit: boolean }) {
+export function PackEditor({ pack, catalog, canEdit }: { pack: { id: string; entries: (Entry | ServerEntry)[] }; catalog: Catalog; canEdit: boolean }) {
   const router = useRouter();
   const initial = useMemo(() => {
     const sel = new Set<string>();
     for (const e of pack.entries) {
+      if ("server" in e) continue;
       const c = catalog.find((x) => x.slug === e.connector);
       for (const t of e.tools === "*" ? (c?.tools.map((x) => x.name) ?? []) : e.tools) sel.add(t);
     }
@@ -49,7 +52,8 @@ export function PackEditor({ pack, catalog, canEdit }: { pack: { id: string; ent
           return chosen.length === 0 ? null : { connector: c.slug, tools: chosen.length === c.tools.length ? ("*" as const) : chosen };
         })
         .filter((e): e is Entry => e !== null);
-      const r = await updateToolPackAction({ id: pack.id, entries });
+      const servers = pack.entries.filter((e): e is ServerEntry => "server" in e);
+      const r = await updateToolPackAction({ id: pack.id, entries: [...entries, ...servers] });
       if (!r.ok) return setError(r.error.message);
       setSaved(true);
       router.refresh();

@@ -1,0 +1,214 @@
+import type { McpDiscoveryResult, McpServerAuthMode } from "@/db/schema";
+import { OutboundError, type OutboundFetch } from "@/lib/net/outbound-guard";
+
+/**
+ * How an MCP server wants to be authenticated, found the way an MCP client must (2025-11-25
+ * authorization): an unauthenticated request, the 401's `resource_metadata`, else the
+ * path-aware well-known protected resource metadata (RFC 9728), then the authorization
+ * server's metadata (RFC 8414, then OpenID discovery, with the issuer checked). Every URL
+ * tried is recorded, so an operator sees what failed rather than a bare "not found".
+ */
+
+/** Auth-params of every challenge in a WWW-Authenticate header, by scheme (lower-cased). */
+export function parseWwwAuthenticate(header: string | null): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  if (!header) return out;
+  // A token followed by a space (not `=`) starts a new challenge; the rest are its params.
+  const re = /([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*))?/g;
+  let current: Record<string, string> | null = null;
+  for (let m = re.exec(header); m; m = re.exec(header)) {
+    const [, name, rawValue] = m;
+    if (rawValue === undefined) {
+      current = {};
+      out.set(name!.toLowerCase(), current);
+      continue;
+    }
+    if (!current) continue;
+    current[name!.toLowerCase()] = rawValue.startsWith('"') ? rawValue.slice(1, -1).replace(/\\(.)/g, "$1") : rawValue;
+  }
+  return out;
+}
+
+const trimSlash = (p: string) => (p === "/" ? "" : p.replace(/\/+$/, ""));
+
+/** RFC 9728 §3.1: the well-known segment goes between host and path; the root form last. */
+export function protectedResourceMetadataUrls(serverUrl: string): string[] {
+  const u = new URL(serverUrl);
+  const path = trimSlash(u.pathname);
+  const urls = path ? [`${u.origin}/.well-known/oauth-protected-resource${path}`] : [];
+  urls.push(`${u.origin}/.well-known/oauth-protected-resource`);
+  return urls;
+}
+
+/** The order MCP 2025-11-25 prescribes for an issuer with and without a path. */
+export function authorizationServerMetadataUrls(issuer: string): string[] {
+  const u = new URL(issuer);
+  const path = trimSlash(u.pathname);
+  if (!path) return [`${u.origin}/.well-known/oauth-authorization-server`, `${u.origin}/.well-known/openid-configuration`];
+  return [`${u.origin}/.well-known/oauth-authorization-server${path}`, `${u.origin}/.well-known/openid-configuration${path}`, `${u.origin}${path}/.well-known/openid-configuration`];
+}
+
+type AsMetadata = {
+  issuer?: unknown;
+  authorization_endpoint?: unknown;
+  token_endpoint?: unknown;
+  registration_endpoint?: unknown;
+  token_endpoint_auth_methods_supported?: unknown;
+  grant_types_supported?: unknown;
+  code_challenge_methods_supported?: unknown;
+  scopes_supported?: unknown;
+};
+
+const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : null);
+const strs = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Authorization code when the AS offers it (per-user is what remote SaaS servers expect);
+ * client credentials when that is all it offers; a static token when the server wants auth
+ * but publishes no authorization server.
+ */
+export function recommendAuthMode(r: Pick<McpDiscoveryResult, "requires_auth" | "token_url" | "grant_types_supported">): McpServerAuthMode {
+  if (!r.requires_auth) return "none";
+  if (!r.token_url) return "token";
+  // RFC 8414: an absent grant_types_supported means authorization_code and implicit.
+  const grants = r.grant_types_supported.length ? r.grant_types_supported : ["authorization_code"];
+  if (grants.includes("authorization_code")) return "oauth_authorization_code";
+  if (grants.includes("client_credentials")) return "oauth_client_credentials";
+  return "token";
+}
+
+const REFUSED = new Set(["blocked_address", "scheme", "bad_url", "credentials_in_url"]);
+
+const INITIALIZE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "latchkey-discovery", version: "0.1.0" } },
+});
+
+export async function discoverMcpServer(serverUrl: string, fetcher: OutboundFetch): Promise<McpDiscoveryResult> {
+  const r: McpDiscoveryResult = {
+    requires_auth: false,
+    recommended_auth_mode: "none",
+    auth_url: null,
+    token_url: null,
+    register_url: null,
+    resource: null,
+    scopes: [],
+    token_endpoint_auth_methods_supported: [],
+    grant_types_supported: [],
+    code_challenge_methods_supported: [],
+    authorization_servers: [],
+    issuer: null,
+    resource_metadata_url: null,
+    mcp_json: null,
+    tried: [],
+    errors: [],
+  };
+
+  const get = async (url: string, init?: Parameters<OutboundFetch>[1]): Promise<Response | null> => {
+    try {
+      const res = await fetcher(url, { timeoutMs: 5_000, maxBytes: 256 * 1024, ...init });
+      r.tried.push({ url, outcome: `HTTP ${res.status}` });
+      return res;
+    } catch (err) {
+      // The server's own URL being refused is the caller's input error, not a discovery miss.
+      if (url === serverUrl && err instanceof OutboundError && REFUSED.has(err.code)) throw err;
+      r.tried.push({ url, outcome: err instanceof OutboundError ? `${err.code}: ${err.message}` : "failed" });
+      return null;
+    }
+  };
+  const getJson = async (url: string): Promise<Record<string, unknown> | null> => {
+    const res = await get(url, { headers: { accept: "application/json" } });
+    if (!res || res.status !== 200) return null;
+    try {
+      const body: unknown = await res.json();
+      if (isObject(body)) return body;
+      r.tried[r.tried.length - 1]!.outcome += " (not a JSON object)";
+    } catch {
+      r.tried[r.tried.length - 1]!.outcome += " (not JSON)";
+    }
+    return null;
+  };
+
+  const probe = await get(serverUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" },
+    body: INITIALIZE,
+    redirect: "error",
+  });
+  let challengeScope: string | null = null;
+  if (probe) {
+    await probe.body?.cancel().catch(() => {});
+    if (probe.status === 401 || probe.status === 403) {
+      r.requires_auth = true;
+      const bearer = parseWwwAuthenticate(probe.headers.get("www-authenticate")).get("bearer");
+      r.resource_metadata_url = bearer?.resource_metadata ?? null;
+      challengeScope = bearer?.scope ?? null;
+    } else if (probe.status >= 400) {
+      r.errors.push(`The server answered the MCP request with HTTP ${probe.status}.`);
+    }
+  } else {
+    r.errors.push("The server could not be reached.");
+  }
+
+  // Servers may publish metadata without demanding a token yet; a 200 with metadata still tells us the AS.
+  let prm: Record<string, unknown> | null = null;
+  const prmCandidates = r.resource_metadata_url ? [r.resource_metadata_url] : [];
+  if (r.requires_auth) for (const u of protectedResourceMetadataUrls(serverUrl)) if (!prmCandidates.includes(u)) prmCandidates.push(u);
+  for (const u of prmCandidates) {
+    prm = await getJson(u);
+    if (prm) {
+      r.resource_metadata_url = u;
+      break;
+    }
+  }
+  if (r.requires_auth && !prm) r.errors.push("No protected resource metadata (RFC 9728) was found: give the auth fields yourself.");
+
+  if (prm) {
+    r.resource = str(prm.resource);
+    r.authorization_servers = strs(prm.authorization_servers);
+    r.scopes = challengeScope ? challengeScope.split(/\s+/).filter(Boolean) : strs(prm.scopes_supported);
+    if (!r.authorization_servers.length) r.errors.push("The protected resource metadata names no authorization server.");
+  }
+
+  const issuer = r.authorization_servers[0];
+  if (issuer) {
+    let as: AsMetadata | null = null;
+    let candidates: string[] = [];
+    try {
+      candidates = authorizationServerMetadataUrls(issuer);
+    } catch {
+      r.errors.push(`The authorization server "${issuer}" is not a URL.`);
+    }
+    for (const u of candidates) {
+      const meta = await getJson(u);
+      if (!meta) continue;
+      // The metadata must be about the issuer we asked for (mix-up defence).
+      if (meta.issuer !== issuer) {
+        r.tried[r.tried.length - 1]!.outcome += ` (issuer ${JSON.stringify(meta.issuer)} does not match)`;
+        continue;
+      }
+      as = meta;
+      break;
+    }
+    if (as) {
+      r.issuer = issuer;
+      r.auth_url = str(as.authorization_endpoint);
+      r.token_url = str(as.token_endpoint);
+      r.register_url = str(as.registration_endpoint);
+      r.token_endpoint_auth_methods_supported = strs(as.token_endpoint_auth_methods_supported);
+      r.grant_types_supported = strs(as.grant_types_supported);
+      r.code_challenge_methods_supported = strs(as.code_challenge_methods_supported);
+    } else if (candidates.length) {
+      r.errors.push(`No authorization server metadata for ${issuer} (tried RFC 8414 and OpenID discovery).`);
+    }
+  }
+
+  const mcpJson = await getJson(`${new URL(serverUrl).origin}/.well-known/mcp.json`);
+  if (mcpJson) r.mcp_json = mcpJson;
+
+  r.recommended_auth_mode = recommendAuthMode(r);
+  return r;
+}
