@@ -1,5 +1,5 @@
 import type { NextConfig } from "next";
-import { linkFrameAncestors } from "./lib/link/frame";
+import { linkFrameCsp } from "./lib/link/frame";
 
 const nextConfig: NextConfig = {
   // The custom server (scripts/server.ts) and the route handlers share one database
@@ -24,9 +24,18 @@ const nextConfig: NextConfig = {
         source: "/link",
         headers: [
           { key: "X-Frame-Options", value: "SAMEORIGIN" },
-          { key: "Content-Security-Policy", value: `frame-ancestors ${linkFrameAncestors().join(" ")}` },
+          { key: "Content-Security-Policy", value: linkFrameCsp() },
           { key: "Referrer-Policy", value: "no-referrer" },
           { key: "Cache-Control", value: "no-store" },
+        ],
+      },
+      {
+        // The embed script, loaded by apps' pages on other origins (CORS so a page can pin it
+        // with Subresource Integrity). Not versioned in its URL: cached for an hour, not forever.
+        source: "/link.js",
+        headers: [
+          { key: "Cache-Control", value: "public, max-age=3600" },
+          { key: "Access-Control-Allow-Origin", value: "*" },
         ],
       },
       {

@@ -1,3 +1,4 @@
+import { EmbedForm } from "./embed-form";
 import { IdpForm } from "./idp-form";
 import { SettingsClient } from "./settings-client";
 import { hasRole, requireDashboard } from "@/lib/dashboard/context";
@@ -34,6 +35,7 @@ export default async function SettingsPage() {
         </ul>
       </section>
       <IdpForm key={ctx.environment.id} current={settings.idp ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} />
+      <EmbedForm key={`embed-${ctx.environment.id}`} current={settings.embed ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} />
       <SettingsClient canAddEnvironment={hasRole(ctx.role, "admin")} />
     </div>
   );
