@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
+import { createGithubSandbox } from "@/lib/sandbox/github";
 import { serveSandbox } from "@/lib/sandbox/serve";
 import { createStripeSandbox } from "@/lib/sandbox/stripe";
 
@@ -18,9 +19,12 @@ const port = Number(process.env.LATCHKEY_E2E_PORT ?? 3311);
 const baseURL = `http://127.0.0.1:${port}`;
 const dataDir = path.resolve(`.test-data/playwright-${port}`);
 const STRIPE_KEY = `sk_test_${randomBytes(12).toString("hex")}`;
+const CLIENT_ID = "Iv1.playwright-embed";
+const CLIENT_SECRET = `pw-secret-${randomBytes(6).toString("hex")}`;
 
 let apiKey = "";
 let stripe: Awaited<ReturnType<typeof serveSandbox>>;
+let github: Awaited<ReturnType<typeof serveSandbox>>;
 let app: { origin: string; close: () => Promise<void> };
 let evil: { origin: string; close: () => Promise<void> };
 
@@ -69,11 +73,11 @@ async function serveSite(pages: Record<string, string>) {
 
 const auth = () => ({ authorization: `Bearer ${apiKey}` });
 
-async function newToken(request: APIRequestContext): Promise<{ token: string; ru: string }> {
+async function newToken(request: APIRequestContext, connectors = ["stripe"]): Promise<{ token: string; ru: string }> {
   const u = await request.post("/api/v1/registered-users", { data: { origin_user_id: `embed-${randomBytes(4).toString("hex")}` }, headers: auth() });
   expect(u.status()).toBe(201);
   const ru = (await u.json()).id as string;
-  const t = await request.post("/api/v1/link-tokens", { data: { registered_user_id: ru, connectors: ["stripe"] }, headers: auth() });
+  const t = await request.post("/api/v1/link-tokens", { data: { registered_user_id: ru, connectors }, headers: auth() });
   expect(t.status()).toBe(201);
   return { token: (await t.json()).link_token as string, ru };
 }
@@ -101,6 +105,12 @@ test.beforeAll(async ({ request }) => {
   apiKey = cli(["create-api-key", "--env", "test", "--org", org.id!, "--name", "embed e2e"]).secret!;
   stripe = await serveSandbox(createStripeSandbox({ authorize: (k) => k === STRIPE_KEY }));
   expect((await request.patch("/api/v1/connectors/stripe/config", { data: { base_url: stripe.url }, headers: auth() })).status()).toBe(200);
+  github = await serveSandbox(createGithubSandbox({ oauth: { consent: true, issuerParameter: true, clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [`${baseURL}/oauth/callback`] } } } }));
+  const gh = await request.patch("/api/v1/connectors/github/config", {
+    data: { base_url: github.url, oauth_client_id: CLIENT_ID, oauth_client_secret: CLIENT_SECRET, oauth_authorize_url: `${github.url}/login/oauth/authorize`, oauth_token_url: `${github.url}/login/oauth/access_token` },
+    headers: auth(),
+  });
+  expect(gh.status(), await gh.text()).toBe(200);
   app = await serveSite({ "/host.html": hostPage(baseURL) });
   evil = await serveSite({ "/host.html": hostPage(baseURL), "/forge.html": forgePage });
   const s = await request.patch("/api/v1/environment/settings", { data: { embed: { allowed_origins: [app.origin] } }, headers: auth() });
@@ -109,6 +119,7 @@ test.beforeAll(async ({ request }) => {
 
 test.afterAll(async () => {
   await stripe?.close();
+  await github?.close();
   await app?.close();
   await evil?.close();
 });
@@ -202,6 +213,25 @@ test.describe("embedded Link", () => {
     await expect.poll(() => types(page)).toEqual(["ready"]);
     await p2.close();
     await expect.poll(() => callbacks(page)).toEqual([["exit", "closed"]]);
+  });
+
+  test("OAuth from a cross-site frame: the sign-in opens in a popup, which reports back to the frame; the app hears connected", async ({ page, request, context }) => {
+    const { token, ru } = await newToken(request, ["github"]);
+    await page.goto(`${app.origin}/host.html?t=${token}`);
+    await page.getByRole("button", { name: "Open modal" }).click();
+    const link = page.frameLocator('iframe[title="Latchkey Link"]');
+    await expect.poll(() => types(page)).toEqual(["ready"]);
+    // The frame is cross-site: the browser kept no Link cookie for it.
+    expect((await context.cookies(baseURL)).filter((c) => c.name.endsWith("lk_link"))).toEqual([]);
+    const [popup] = await Promise.all([page.waitForEvent("popup"), link.getByRole("button", { name: "Connect GitHub" }).click()]);
+    await expect(popup.getByRole("heading", { name: "Authorize application" })).toBeVisible();
+    await popup.getByRole("button", { name: "Authorize" }).click();
+    await expect(link.getByRole("heading", { name: "GitHub connected" })).toBeVisible();
+    await expect.poll(() => types(page)).toEqual(["ready", "connected"]);
+    const c = ((await events(page))[1] as unknown as { connection: { id: string; connector: string } }).connection;
+    expect(c.connector).toBe("github");
+    expect(await connectionIdsOf(request, ru)).toEqual([c.id]);
+    await expect.poll(() => popup.isClosed(), { timeout: 10_000 }).toBe(true);
   });
 
   test("a site not in the environment's list: the frame is refused by CSP, a popup shows an error, and no event reaches it", async ({ page, request }) => {
