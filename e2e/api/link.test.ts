@@ -504,7 +504,7 @@ describe(`forms and in-conversation links [${db}]`, () => {
 
     const ok = await post({ connector: "stripe", values: { secret_key: CANARY_STRIPE } });
     expect(ok.status, ok.text).toBe(200);
-    expect(ok.body).toEqual({ connector: "stripe", status: "connected", account_label: "Stripe (test mode)" });
+    expect(ok.body).toEqual({ connector: "stripe", connection_id: expect.stringMatching(/^conn_/), status: "connected", account_label: "Stripe (test mode)" });
     expect(ok.text).not.toContain(CANARY_STRIPE);
     const [conn] = await connectionsOf(ru);
     expect(conn).toMatchObject({ connector: "stripe", status: "active" });
