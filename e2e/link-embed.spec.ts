@@ -234,6 +234,20 @@ test.describe("embedded Link", () => {
     await expect.poll(() => popup.isClosed(), { timeout: 10_000 }).toBe(true);
   });
 
+  test("OAuth in popup mode: the popup goes to the provider and back, and still reports to the app", async ({ page, request }) => {
+    const { token, ru } = await newToken(request, ["github"]);
+    await page.goto(`${app.origin}/host.html?t=${token}`);
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByRole("button", { name: "Open popup" }).click()]);
+    await expect.poll(() => types(page)).toEqual(["ready"]);
+    await popup.getByRole("button", { name: "Connect GitHub" }).click();
+    await popup.getByRole("button", { name: "Authorize" }).click();
+    await expect(popup.getByRole("heading", { name: "GitHub connected" })).toBeVisible();
+    await expect.poll(() => types(page)).toEqual(["ready", "connected"]);
+    expect(await connectionIdsOf(request, ru)).toEqual([((await events(page))[1] as unknown as { connection: { id: string } }).connection.id]);
+    await popup.getByRole("button", { name: "Done" }).click();
+    await expect.poll(() => callbacks(page)).toEqual([["success", expect.objectContaining({ connector: "github" })], ["exit", "done"]]);
+  });
+
   test("a site not in the environment's list: the frame is refused by CSP, a popup shows an error, and no event reaches it", async ({ page, request }) => {
     const refused: string[] = [];
     page.on("console", (m) => {
@@ -262,7 +276,7 @@ test.describe("embedded Link", () => {
   });
 });
 
-test("the dashboard's Link demo opens the component and shows ready", async ({ page }) => {
+test("the dashboard's Link demo opens the component and shows ready; the settings form validates allowed origins", async ({ page }) => {
   await page.goto("/login");
   await page.getByLabel("Email").fill(E2E_ADMIN.email);
   await page.getByLabel("Password").fill(E2E_ADMIN.password);
@@ -278,4 +292,22 @@ test("the dashboard's Link demo opens the component and shows ready", async ({ p
   await expect(page.getByTestId("link-demo-log").locator('[data-event="ready"]')).toHaveCount(1);
   await page.getByRole("button", { name: "Close" }).click();
   await expect(page.getByTestId("link-demo-log").locator('[data-event="exit"]')).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Mint a link token" })).toBeFocused();
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings", exact: true }).click();
+  const form = page.getByTestId("embed-form");
+  const origins = form.getByLabel("Allowed origins");
+  await origins.fill("https://app.example.com\nhttps://app.example.com/path");
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(form.getByRole("alert")).toBeVisible();
+  await expect(form).toContainText("https://app.example.com/path: must be an exact origin");
+  await expect(origins).toHaveAttribute("aria-invalid", "true");
+  await origins.fill("https://app.example.com\nhttp://localhost:5173");
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(form.getByRole("status")).toHaveText("Saved.");
+  await page.reload();
+  await expect(page.getByTestId("embed-form").getByLabel("Allowed origins")).toHaveValue("https://app.example.com\nhttp://localhost:5173");
+  await page.getByTestId("embed-form").getByLabel("Allowed origins").fill("");
+  await page.getByTestId("embed-form").getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("embed-form").getByRole("status")).toHaveText("Saved.");
 });

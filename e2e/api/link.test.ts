@@ -656,6 +656,16 @@ describe(`embedding Link: allowed origins, per-request frame-ancestors, the bear
     expect((await http.get("/api/v1/environment/settings", { key: key.secret })).body).toMatchObject({ embed: { allowed_origins: expect.arrayContaining([APP]) }, idp: null });
   });
 
+  it("/link.js is served to any site (CORS, for Subresource Integrity), cached an hour, and carries no secrets", async () => {
+    const r = await http.get("/link.js");
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/javascript/);
+    expect(r.headers.get("access-control-allow-origin")).toBe("*");
+    expect(r.headers.get("cache-control")).toBe("public, max-age=3600");
+    expect(r.text).toContain("LatchkeyLink");
+    expect(r.text).not.toMatch(/lk_(live|test|link|lsess)_[0-9A-Za-z]{10}/);
+  });
+
   it("/link?embed_origin= gets frame-ancestors for that origin only when an environment lists it; anything else stays 'self'", async () => {
     expect((await settings({ allowed_origins: [APP] })).status).toBe(200);
     const allowed = await http.get(`/link?embed_origin=${encodeURIComponent(APP)}`);

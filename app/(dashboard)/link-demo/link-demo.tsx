@@ -17,7 +17,8 @@ export function LinkDemo({ users, canMint }: { users: { id: string; originUserId
   const [log, setLog] = useState<Logged[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
-  const openButton = useRef<HTMLButtonElement>(null);
+  // After Link closes the token is spent, so focus goes back to minting the next one.
+  const mintButton = useRef<HTMLButtonElement>(null);
 
   const record = (event: LinkEvent) => setLog((l) => [...l, { at: new Date().toISOString().slice(11, 19), event }]);
   const link = useLatchkeyLink({
@@ -63,7 +64,7 @@ export function LinkDemo({ users, canMint }: { users: { id: string; originUserId
         </div>
         <FormError message={error} />
         {canMint ? (
-          <button type="button" className="btn btn-primary" disabled={pending || link.isOpen || (!userId && !originUserId.trim())} onClick={mint}>
+          <button ref={mintButton} type="button" className="btn btn-primary" disabled={pending || link.isOpen || (!userId && !originUserId.trim())} onClick={mint}>
             {pending ? "Minting…" : "Mint a link token"}
           </button>
         ) : (
@@ -87,7 +88,7 @@ export function LinkDemo({ users, canMint }: { users: { id: string; originUserId
             </label>
           ))}
         </fieldset>
-        <button ref={openButton} type="button" className="btn btn-primary" disabled={!token || link.isOpen} onClick={link.open}>
+        <button type="button" className="btn btn-primary" disabled={!token || link.isOpen} onClick={link.open}>
           Open Link
         </button>
         {link.isOpen && mode === "popup" ? (
@@ -112,7 +113,7 @@ export function LinkDemo({ users, canMint }: { users: { id: string; originUserId
         )}
       </section>
 
-      {link.isOpen && mode === "modal" && link.frame.src ? <LinkModal src={link.frame.src} frameRef={link.frame.ref} ready={link.ready} onClose={link.close} returnFocus={openButton} /> : null}
+      {link.isOpen && mode === "modal" && link.frame.src ? <LinkModal src={link.frame.src} frameRef={link.frame.ref} ready={link.ready} onClose={link.close} returnFocus={mintButton} /> : null}
     </div>
   );
 }
