@@ -19,8 +19,9 @@ const nextConfig: NextConfig = {
         ],
       },
       {
-        // The hosted Link page may be framed by the origins lib/link/frame.ts allows (later
-        // entries win). No Referer at all: the page's URL once carried the link token.
+        // The hosted Link page may be framed by Latchkey itself (later entries win); a page
+        // opened with ?embed_origin= gets its own CSP per request from scripts/server.ts
+        // (lib/link/frame-csp.ts). No Referer at all: the page's URL once carried the link token.
         source: "/link",
         headers: [
           { key: "X-Frame-Options", value: "SAMEORIGIN" },

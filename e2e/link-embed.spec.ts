@@ -294,6 +294,17 @@ test("the dashboard's Link demo opens the component and shows ready; the setting
   await expect(page.getByTestId("link-demo-log").locator('[data-event="exit"]')).toHaveCount(1);
   await expect(page.getByRole("button", { name: "Mint a link token" })).toBeFocused();
 
+  // The hook's popup mode: ready, then closing the window is an exit.
+  await page.getByLabel("Popup window").check();
+  await page.getByRole("button", { name: "Mint a link token" }).click();
+  await expect(page.getByTestId("link-demo-token")).toContainText("until");
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByRole("button", { name: "Open Link" }).click()]);
+  await expect(popup.getByRole("heading", { name: "Connect your accounts" })).toBeVisible();
+  await expect(page.getByTestId("link-demo-log").locator('[data-event="ready"]')).toHaveCount(2);
+  await popup.close();
+  await expect(page.getByTestId("link-demo-log").locator('[data-event="exit"]')).toHaveCount(2);
+  await expect(page.getByTestId("link-demo-log").locator('[data-event="exit"]').last()).toContainText('"reason":"closed"');
+
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings", exact: true }).click();
   const form = page.getByTestId("embed-form");
   const origins = form.getByLabel("Allowed origins");

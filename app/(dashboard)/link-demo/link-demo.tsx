@@ -1,10 +1,10 @@
 "use client";
 
-import { useRef, useState, useTransition } from "react";
+import { useEffect, useRef, useState, useTransition } from "react";
 import { mintDemoLinkTokenAction } from "./actions";
-import { LinkModal } from "@/components/link/latchkey-link";
+import { LatchkeyLink } from "@/components/link/latchkey-link";
 import type { LinkEvent } from "@/components/link/events";
-import { useLatchkeyLink, type LatchkeyLinkMode } from "@/components/link/use-latchkey-link";
+import type { LatchkeyLinkMode } from "@/components/link/use-latchkey-link";
 import { FormError } from "@/components/ui/form-error";
 
 type Logged = { at: string; event: LinkEvent };
@@ -12,7 +12,8 @@ type Logged = { at: string; event: LinkEvent };
 export function LinkDemo({ users, canMint }: { users: { id: string; originUserId: string }[]; canMint: boolean }) {
   const [userId, setUserId] = useState(users[0]?.id ?? "");
   const [originUserId, setOriginUserId] = useState("");
-  const [token, setToken] = useState<{ value: string; user: string; expiresAt: string } | null>(null);
+  const [token, setToken] = useState<{ value: string; user: string; expiresAt: string; spent: boolean } | null>(null);
+  const [open, setOpen] = useState(false);
   const [mode, setMode] = useState<LatchkeyLinkMode>("modal");
   const [log, setLog] = useState<Logged[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -20,21 +21,19 @@ export function LinkDemo({ users, canMint }: { users: { id: string; originUserId
   // After Link closes the token is spent, so focus goes back to minting the next one.
   const mintButton = useRef<HTMLButtonElement>(null);
 
-  const record = (event: LinkEvent) => setLog((l) => [...l, { at: new Date().toISOString().slice(11, 19), event }]);
-  const link = useLatchkeyLink({
-    linkToken: token?.value ?? "",
-    mode,
-    onEvent: record,
-    // A link token is single use: the next open needs a new one.
-    onExit: () => setToken(null),
-  });
+  const spent = token?.spent ?? false;
+  useEffect(() => {
+    // After the dialog has given focus back (to its now disabled trigger), move it on to minting.
+    if (spent) mintButton.current?.focus();
+  }, [spent]);
 
+  const record = (event: LinkEvent) => setLog((l) => [...l, { at: new Date().toISOString().slice(11, 19), event }]);
   const mint = () =>
     start(async () => {
       setError(null);
       const r = await mintDemoLinkTokenAction(originUserId.trim() ? { origin_user_id: originUserId.trim() } : { registered_user_id: userId });
       if (!r.ok) return setError(r.error.message);
-      setToken({ value: r.data.link_token, user: r.data.origin_user_id, expiresAt: r.data.expires_at });
+      setToken({ value: r.data.link_token, user: r.data.origin_user_id, expiresAt: r.data.expires_at, spent: false });
     });
 
   return (
@@ -64,7 +63,7 @@ export function LinkDemo({ users, canMint }: { users: { id: string; originUserId
         </div>
         <FormError message={error} />
         {canMint ? (
-          <button ref={mintButton} type="button" className="btn btn-primary" disabled={pending || link.isOpen || (!userId && !originUserId.trim())} onClick={mint}>
+          <button ref={mintButton} type="button" className="btn btn-primary" disabled={pending || open || (!userId && !originUserId.trim())} onClick={mint}>
             {pending ? "Minting…" : "Mint a link token"}
           </button>
         ) : (
@@ -72,7 +71,7 @@ export function LinkDemo({ users, canMint }: { users: { id: string; originUserId
         )}
         {token ? (
           <p role="status" className="text-sm text-zinc-700" data-testid="link-demo-token">
-            Token for <strong>{token.user}</strong>, single use, until {new Date(token.expiresAt).toLocaleTimeString()}.
+            Token for <strong>{token.user}</strong>, single use, {token.spent ? "now spent: mint another to open Link again" : `until ${new Date(token.expiresAt).toLocaleTimeString()}`}.
           </p>
         ) : null}
       </section>
@@ -83,19 +82,35 @@ export function LinkDemo({ users, canMint }: { users: { id: string; originUserId
           <legend className="sr-only">Mode</legend>
           {(["modal", "popup"] as const).map((m) => (
             <label key={m} className="flex items-center gap-1.5">
-              <input type="radio" name="demo-mode" value={m} checked={mode === m} disabled={link.isOpen} onChange={() => setMode(m)} />
+              <input type="radio" name="demo-mode" value={m} checked={mode === m} disabled={open} onChange={() => setMode(m)} />
               {m === "modal" ? "Modal (iframe)" : "Popup window"}
             </label>
           ))}
         </fieldset>
-        <button type="button" className="btn btn-primary" disabled={!token || link.isOpen} onClick={link.open}>
-          Open Link
-        </button>
-        {link.isOpen && mode === "popup" ? (
-          <button type="button" className="btn ml-2" onClick={link.close}>
-            Close the popup
+        {token ? (
+          // The component itself, as an app would use it; a new key per token so nothing carries over.
+          <LatchkeyLink
+            key={`${token.value}-${mode}`}
+            linkToken={token.value}
+            mode={mode}
+            disabled={token.spent}
+            onEvent={(e) => {
+              if (e.type === "ready") setOpen(true);
+              record(e);
+            }}
+            onExit={() => {
+              setOpen(false);
+              // A link token is single use: the next open needs a new one, so focus goes to minting.
+              setToken((t) => (t ? { ...t, spent: true } : t));
+            }}
+          >
+            Open Link
+          </LatchkeyLink>
+        ) : (
+          <button type="button" className="btn btn-primary" disabled>
+            Open Link
           </button>
-        ) : null}
+        )}
       </section>
 
       <section className="card p-4">
@@ -113,7 +128,6 @@ export function LinkDemo({ users, canMint }: { users: { id: string; originUserId
         )}
       </section>
 
-      {link.isOpen && mode === "modal" && link.frame.src ? <LinkModal src={link.frame.src} frameRef={link.frame.ref} ready={link.ready} onClose={link.close} returnFocus={mintButton} /> : null}
     </div>
   );
 }
