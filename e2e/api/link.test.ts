@@ -327,6 +327,21 @@ describe(`the Link session and page [${db}]`, () => {
   });
 });
 
+describe(`Link page branding [${db}]`, () => {
+  it("the environment's branding settings (name, logo, accent) reach the Link page; unsafe values are refused with field paths", async () => {
+    const bad = await http.req("/api/v1/environment/settings", { method: "PATCH", key: key.secret, json: { branding: { accent_color: "red;background:url(x)", logo_url: "javascript:alert(1)" } } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(["branding.accent_color", "branding.logo_url"]);
+    const ok = await http.req("/api/v1/environment/settings", { method: "PATCH", key: key.secret, json: { branding: { name: "Acme Assistant", logo_url: "https://cdn.example.com/acme.png", accent_color: "#0a7" } } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.branding).toEqual({ name: "Acme Assistant", logo_url: "https://cdn.example.com/acme.png", accent_color: "#0a7" });
+    const { view } = await openSession(await newUser());
+    expect(view.branding).toEqual({ name: "Acme Assistant", logo_url: "https://cdn.example.com/acme.png", accent_color: "#0a7" });
+    expect((await http.req("/api/v1/environment/settings", { method: "PATCH", key: key.secret, json: { branding: null } })).body.branding).toBeNull();
+    expect((await openSession(await newUser())).view.branding.name).not.toBe("Acme Assistant");
+  });
+});
+
 // ---------------------------------------------------------------- OAuth
 
 describe(`OAuth through Link [${db}]`, () => {

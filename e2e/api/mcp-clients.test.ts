@@ -31,6 +31,8 @@ let key: CreatedKey;
 let stripeApi: Awaited<ReturnType<typeof serveSandbox>>;
 let instanceUrl = "";
 let apiKeyUrl = "";
+let gatewayUrl = "";
+let userToken = "";
 let home = "";
 const children = new Set<ChildProcess>();
 
@@ -120,7 +122,18 @@ beforeAll(async () => {
   const ru = inst.body.registered_user_id;
   apiKeyUrl = `${server.url}/api/v1/tool-packs/${pack.body.id}/registered-users/${ru}/mcp`;
   expect((await http.post(`/api/v1/registered-users/${ru}/connections`, { key: key.secret, json: { connector: "stripe", credentials: { secret_key: SECRET } } })).status).toBe(201);
+  // URL 3: the pack's slug with the user's personal gateway token.
+  gatewayUrl = `${server.url}/mcp/${pack.body.slug}`;
+  const pat = await http.post(`/api/v1/registered-users/${ru}/tokens`, { key: key.secret, json: { name: "clients" } });
+  expect(pat.status).toBe(201);
+  userToken = pat.body.token;
 }, 120_000);
+
+const STYLES = ["instance URL", "API-key URL", "gateway-token URL"] as const;
+type Style = (typeof STYLES)[number];
+/** Where a client connects for a URL style, and the Authorization it sends (none for instance URLs). */
+const target = (style: Style): { url: string; authorization?: string } =>
+  style === "instance URL" ? { url: instanceUrl } : style === "API-key URL" ? { url: apiKeyUrl, authorization: `Bearer ${key.secret}` } : { url: gatewayUrl, authorization: `Bearer ${userToken}` };
 
 afterAll(async () => {
   for (const child of children) child.kill("SIGKILL");
@@ -160,11 +173,24 @@ describe(`MCP Inspector CLI 2.12 [${db}]`, () => {
   });
 });
 
+describe(`MCP Inspector CLI 2.12, gateway-token URL [${db}]`, () => {
+  it("gateway-token URL: tools/list and tools/call with the user's personal token", async () => {
+    const list = await inspector(gatewayUrl, ["--method", "tools/list"], [`Authorization: Bearer ${userToken}`]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(json(list.stdout).result.tools.map((t: { name: string }) => t.name)).toEqual(TOOLS);
+    const before = stripeApi.requests.length;
+    const call = await inspector(gatewayUrl, ["--method", "tools/call", "--tool-name", "stripe_get_balance"], [`Authorization: Bearer ${userToken}`]);
+    expect(call.code, call.stderr).toBe(0);
+    expect(json(call.stdout).result.structuredContent).toMatchObject(BALANCE);
+    expect(stripeApi.requests.at(before)!.headers.authorization).toBe(`Bearer ${SECRET}`);
+  });
+});
+
 describe(`LangChain MultiServerMCPClient (@langchain/mcp-adapters 1.1.4) [${db}]`, () => {
-  for (const style of ["instance URL", "API-key URL"] as const) {
+  for (const style of STYLES) {
     it(`${style}: getTools() and invoke stripe_get_balance`, async () => {
-      const url = style === "instance URL" ? instanceUrl : apiKeyUrl;
-      const headers = style === "instance URL" ? undefined : { Authorization: `Bearer ${key.secret}` };
+      const { url, authorization } = target(style);
+      const headers = authorization ? { Authorization: authorization } : undefined;
       const mcp = new MultiServerMCPClient({
         mcpServers: { latchkey: { transport: "http", url, ...(headers ? { headers } : {}), automaticSSEFallback: false } },
         useStandardContentBlocks: true,
@@ -186,10 +212,10 @@ describe(`LangChain MultiServerMCPClient (@langchain/mcp-adapters 1.1.4) [${db}]
 });
 
 describe(`Vercel AI SDK createMCPClient (@ai-sdk/mcp 2.0.99) [${db}]`, () => {
-  for (const style of ["instance URL", "API-key URL"] as const) {
+  for (const style of STYLES) {
     it(`${style}: tools() and execute stripe_get_balance`, async () => {
-      const url = style === "instance URL" ? instanceUrl : apiKeyUrl;
-      const headers = style === "instance URL" ? undefined : { Authorization: `Bearer ${key.secret}` };
+      const { url, authorization } = target(style);
+      const headers = authorization ? { Authorization: authorization } : undefined;
       const mcp = await createMCPClient({ transport: { type: "http", url, ...(headers ? { headers } : {}) } });
       try {
         const tools = await mcp.tools();
@@ -258,13 +284,11 @@ function mcpRemote(args: string[], env: Record<string, string> = {}) {
 }
 
 describe(`mcp-remote 0.15.1 stdio bridge [${db}]`, () => {
-  for (const style of ["instance URL", "API-key URL"] as const) {
+  for (const style of STYLES) {
     it(`${style}: initialize, tools/list, tools/call over stdin/stdout`, async () => {
       // As in README's Claude Desktop config: the header names an env var, which mcp-remote substitutes.
-      const bridge =
-        style === "instance URL"
-          ? mcpRemote([instanceUrl, "--transport", "http-only"])
-          : mcpRemote([apiKeyUrl, "--transport", "http-only", "--header", "Authorization:${AUTH}"], { AUTH: `Bearer ${key.secret}` });
+      const { url, authorization } = target(style);
+      const bridge = authorization ? mcpRemote([url, "--transport", "http-only", "--header", "Authorization:${AUTH}"], { AUTH: authorization }) : mcpRemote([url, "--transport", "http-only"]);
       try {
         const init = await bridge.request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "latchkey-test", version: "0" } }, 20_000);
         expect(init.result, JSON.stringify(init)).toMatchObject({ protocolVersion: expect.any(String), capabilities: { tools: expect.any(Object) } });

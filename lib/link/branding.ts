@@ -1,18 +1,20 @@
 import type { DbOrTx } from "@/db/client";
 import { environmentWithOrganization } from "@/db/queries/link";
+import { getEnvironmentSettings } from "@/lib/environment-settings/service";
 
 export type LinkBranding = { name: string; logoUrl: string | null; accentColor: string };
 
 export const DEFAULT_ACCENT = "#4f46e5";
 
 /**
- * What the hosted Link page shows as "who is asking": today the organization's name and the
- * default accent. Environment settings (name, logo, accent) will take precedence once they
- * exist; this is the one place to read them.
+ * What the hosted Link page shows as "who is asking": the environment's branding settings
+ * (name, logo, accent colour), else the organization's name and the default accent. The one
+ * place that reads them; values are re-checked here because they reach markup.
  */
 export async function linkBranding(db: DbOrTx, environmentId: string): Promise<LinkBranding> {
-  const env = await environmentWithOrganization(db, environmentId);
-  return { name: env?.organizationName ?? "Latchkey", logoUrl: null, accentColor: DEFAULT_ACCENT };
+  const [env, settings] = await Promise.all([environmentWithOrganization(db, environmentId), getEnvironmentSettings(db, environmentId)]);
+  const b = settings.settings.branding;
+  return { name: b?.name ?? env?.organizationName ?? "Latchkey", logoUrl: safeLogoUrl(b?.logo_url), accentColor: safeAccent(b?.accent_color) };
 }
 
 /** Only a #rgb / #rrggbb colour reaches a style attribute; anything else falls back to the default. */

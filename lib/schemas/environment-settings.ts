@@ -28,6 +28,23 @@ export const idpSettingsSchema = z.strictObject({
 });
 export type IdpSettings = z.output<typeof idpSettingsSchema>;
 
+/** What the hosted Link page (and magic-link emails) show as "who is asking". */
+export const brandingSettingsSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional().describe("Shown to end users instead of the organization's name."),
+  logo_url: z
+    .string()
+    .max(100_000)
+    .refine((v) => /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(v) || (URL.canParse(v) && new URL(v).protocol === "https:"), "an https URL or a data:image/(png|jpeg|gif|webp);base64 URL")
+    .optional()
+    .describe("Logo shown on the Link page: an https URL, or a small data:image URL."),
+  accent_color: z
+    .string()
+    .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "a #rgb or #rrggbb colour")
+    .optional()
+    .describe("Colour of buttons and highlights on the Link page."),
+});
+export type BrandingSettings = z.output<typeof brandingSettingsSchema>;
+
 export const MAX_EMBED_ORIGINS = 20;
 
 export const embedSettingsSchema = z.strictObject({
@@ -45,14 +62,18 @@ export const embedSettingsSchema = z.strictObject({
 export type EmbedSettings = z.output<typeof embedSettingsSchema>;
 
 /** Every section of the document, by key. */
-export const sections = { idp: idpSettingsSchema, embed: embedSettingsSchema } as const;
+export const sections = { idp: idpSettingsSchema, branding: brandingSettingsSchema, embed: embedSettingsSchema } as const;
 export type EnvironmentSettings = { [K in keyof typeof sections]?: z.output<(typeof sections)[K]> };
 
 /** PATCH: each section given replaces that section; null removes it; sections not given stay. */
 export const updateEnvironmentSettingsBodySchema = z.strictObject({
   idp: idpSettingsSchema.nullable().optional().describe("Identity provider whose JWTs may call /mcp/{tool_pack_slug} as a registered user; null removes it."),
+  branding: brandingSettingsSchema.nullable().optional().describe("Name, logo and accent colour end users see on the Link page; null removes it."),
   embed: embedSettingsSchema.nullable().optional().describe("Where the Link page may be embedded (iframe, popup events); null removes it, and Link is then framed by Latchkey itself only."),
 });
+
+/** The dashboard's branding form. */
+export const brandingSettingsFormSchema = z.object({ branding: brandingSettingsSchema.nullable() });
 
 /** The dashboard's IdP form: the whole section, or null to remove it. */
 export const idpSettingsFormSchema = z.object({ idp: idpSettingsSchema.nullable() });
@@ -65,6 +86,7 @@ export const EnvironmentSettingsSchema = z
     object: z.literal("environment_settings"),
     environment_id: z.string(),
     idp: idpSettingsSchema.nullable(),
+    branding: brandingSettingsSchema.nullable(),
     embed: embedSettingsSchema.nullable(),
     updated_at: isoDate.nullable(),
   })

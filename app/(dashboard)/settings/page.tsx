@@ -1,3 +1,4 @@
+import { BrandingForm } from "./branding-form";
 import { EmbedForm } from "./embed-form";
 import { IdpForm } from "./idp-form";
 import { SettingsClient } from "./settings-client";
@@ -34,6 +35,7 @@ export default async function SettingsPage() {
           ))}
         </ul>
       </section>
+      <BrandingForm key={`b-${ctx.environment.id}`} current={settings.branding ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} defaultName={ctx.organization.name} />
       <IdpForm key={ctx.environment.id} current={settings.idp ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} />
       <EmbedForm key={`embed-${ctx.environment.id}`} current={settings.embed ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} />
       <SettingsClient canAddEnvironment={hasRole(ctx.role, "admin")} />
