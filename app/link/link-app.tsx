@@ -195,10 +195,12 @@ export function LinkApp() {
       setScreen(linkError(r.error.code, r.error.message));
       return;
     }
-    if (r.data.session_token) bearer = r.data.session_token;
-    setView(r.data);
-    verifyEmbedder(embedOrigin, r.data);
-    const byslug = (s: string | null) => r.data.connectors.find((c) => c.slug === s) ?? null;
+    // The bearer lives in the module's memory only, not in React state or the DOM.
+    const { session_token: sessionToken, ...sessionView } = r.data;
+    if (sessionToken) bearer = sessionToken;
+    setView(sessionView);
+    verifyEmbedder(embedOrigin, sessionView);
+    const byslug = (s: string | null) => sessionView.connectors.find((c) => c.slug === s) ?? null;
     if (connected && byslug(connected)) {
       // The OAuth popup of a framed Link page: tell that page (same origin only) and close.
       // postMessage to the opener rather than a BroadcastChannel: channels are partitioned by
@@ -207,7 +209,7 @@ export function LinkApp() {
         postToOpenerSameOrigin(window.opener as Window, { lk: "oauth-done", connector: connected });
         setTimeout(() => window.close(), 1500);
       } else {
-        emitConnected(connected, r.data);
+        emitConnected(connected, sessionView);
       }
       setScreen({ kind: "success", slug: connected });
     } else if (error) {
@@ -256,9 +258,10 @@ export function LinkApp() {
   // In an embedder's modal the frame holds the keyboard, so the dialog never sees Escape:
   // Link treats it as Cancel itself (the embedder hears `exit`).
   const finishRef = useRef<(outcome: "done" | "exit") => Promise<void>>(async () => {});
+  const endedRef = useRef(false);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== "Escape" || !embedder.current || window.parent === window) return;
+      if (e.key !== "Escape" || !embedder.current || window.parent === window || endedRef.current) return;
       e.preventDefault();
       void finishRef.current("exit");
     };
@@ -308,6 +311,7 @@ export function LinkApp() {
     const r = await api<{ redirect_url: string | null }>("POST", "/api/link/session/finish", { outcome });
     setProgress("");
     const embedded = embedder.current !== null;
+    endedRef.current = true;
     emit({ type: "exit", reason: outcome === "done" ? "done" : "cancel" });
     if (outcome === "exit") return setScreen({ kind: "exit" });
     // Embedded, the app hears `exit` and decides where to go; a frame cannot move its parent anyway.
