@@ -1,5 +1,5 @@
 import type { NextConfig } from "next";
-import { linkFrameAncestors } from "./lib/link/frame";
+import { linkFrameCsp } from "./lib/link/frame";
 
 const nextConfig: NextConfig = {
   // The custom server (scripts/server.ts) and the route handlers share one database
@@ -19,14 +19,24 @@ const nextConfig: NextConfig = {
         ],
       },
       {
-        // The hosted Link page may be framed by the origins lib/link/frame.ts allows (later
-        // entries win). No Referer at all: the page's URL once carried the link token.
+        // The hosted Link page may be framed by Latchkey itself (later entries win); a page
+        // opened with ?embed_origin= gets its own CSP per request from scripts/server.ts
+        // (lib/link/frame-csp.ts). No Referer at all: the page's URL once carried the link token.
         source: "/link",
         headers: [
           { key: "X-Frame-Options", value: "SAMEORIGIN" },
-          { key: "Content-Security-Policy", value: `frame-ancestors ${linkFrameAncestors().join(" ")}` },
+          { key: "Content-Security-Policy", value: linkFrameCsp() },
           { key: "Referrer-Policy", value: "no-referrer" },
           { key: "Cache-Control", value: "no-store" },
+        ],
+      },
+      {
+        // The embed script, loaded by apps' pages on other origins (CORS so a page can pin it
+        // with Subresource Integrity). Not versioned in its URL: cached for an hour, not forever.
+        source: "/link.js",
+        headers: [
+          { key: "Cache-Control", value: "public, max-age=3600" },
+          { key: "Access-Control-Allow-Origin", value: "*" },
         ],
       },
       {

@@ -7,6 +7,7 @@ import { checkCrossSite } from "@/lib/auth/csrf";
 import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
 import { publicBaseUrl } from "@/lib/gateway/endpoint";
 import { handleNodeMcp, isMcpPath } from "@/lib/gateway/node-route";
+import { isLinkPageRequest, linkFrameCspFor, overrideLinkFrameHeaders } from "@/lib/link/frame-csp";
 import { flushToolCallLog } from "@/lib/tool-calls/log";
 import { parseAllowlist } from "@/lib/webhooks/deliver";
 import { startWebhookWorker, stopWebhookWorker } from "@/lib/webhooks/worker";
@@ -101,7 +102,14 @@ async function main() {
       res.end(JSON.stringify({ error: { code: "forbidden", message: "Cross-site request refused: this action must come from the Latchkey dashboard itself.", request_id: requestId } }));
       return;
     }
-    handle(req, res).catch((err) => {
+    const handled = isLinkPageRequest(req.method, req.url)
+      ? // The Link page framed by another site: its CSP depends on that site (lib/link/frame-csp.ts).
+        linkFrameCspFor(rt.db, req.url!).then((csp) => {
+          overrideLinkFrameHeaders(res, csp);
+          return handle(req, res);
+        })
+      : handle(req, res);
+    handled.catch((err) => {
       log.error("request failed", { err });
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { code: "internal_error", message: "Something went wrong on our side." } }));

@@ -43,6 +43,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/">Overview</NavLink>
             <NavLink href="/users">Registered users</NavLink>
             <NavLink href="/connectors">Connectors</NavLink>
+            <NavLink href="/link-demo">Link demo</NavLink>
             <NavLink href="/tool-packs">Tool packs</NavLink>
             <NavLink href="/tool-calls">Tool calls</NavLink>
             <NavLink href="/webhooks">Webhooks</NavLink>

@@ -1,10 +1,18 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState, type CSSProperties, type ReactNode } from "react";
+import { LINK_EVENT_SOURCE, type LinkEventBody } from "@/lib/link/events";
+import { EMBED_ORIGIN_PARAM } from "@/lib/link/frame";
 import type { LinkCallbackError, LinkConnectorView, LinkFormField, LinkSessionView } from "@/lib/schemas/link";
 
 type ApiError = { code: string; message: string; issues?: { path: string; message: string }[] };
 type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; error: ApiError };
+
+/**
+ * The session as a bearer token, in memory only: set when the page is embedded by another site,
+ * where the browser keeps no cookie for a frame (lib/link/cookie.ts readLinkBearer).
+ */
+let bearer: string | null = null;
 
 async function api<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<ApiResult<T>> {
   try {
@@ -12,7 +20,7 @@ async function api<T>(method: "GET" | "POST", path: string, body?: unknown): Pro
       method,
       credentials: "same-origin",
       cache: "no-store",
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const json = (await res.json().catch(() => null)) as (T & { error?: ApiError }) | null;
@@ -34,7 +42,46 @@ type Screen =
   | { kind: "error"; title: string; message: string; retry?: string | undefined; back?: boolean };
 
 const POPUP_NAME = "latchkey-link-oauth";
-const CHANNEL = "latchkey-link";
+/** Messages between a framed Link page and its OAuth popup: same origin both ways, never to the embedder. */
+type PopupMessage = { lk: "oauth-popup-ready" } | { lk: "oauth-begin"; session: string | null; connector: string } | { lk: "oauth-done"; connector: string };
+const EMBED_KEY = "latchkey-link-embed-origin";
+
+/**
+ * Who embeds this page: the origin it named in ?embed_origin= (kept for the tab's life, so a
+ * popup that went to the provider and back still knows), and the window to post to. Events go
+ * out only after the session says this origin is one of the environment's (`allowed_origins`),
+ * and always with that exact targetOrigin, so the browser delivers nothing to any other page.
+ */
+type Embedder = { origin: string; target: Window };
+
+function embedderFrom(origin: string | null): Embedder | null {
+  if (!origin) return null;
+  const target = window.parent !== window ? window.parent : window.opener && window.name !== POPUP_NAME ? (window.opener as Window) : null;
+  return target ? { origin, target } : null;
+}
+
+function readEmbedOrigin(query: URLSearchParams): string | null {
+  try {
+    const named = query.get(EMBED_ORIGIN_PARAM);
+    if (named) window.sessionStorage.setItem(EMBED_KEY, named);
+    return named ?? window.sessionStorage.getItem(EMBED_KEY);
+  } catch {
+    // Storage may be blocked in a third-party frame; the query is enough there (no round trip).
+    return query.get(EMBED_ORIGIN_PARAM);
+  }
+}
+
+/** Only to the side the handshake proved: the page opener/parent, under the allowed origin. */
+function postToOpenerSameOrigin(target: Window | null, msg: PopupMessage) {
+  target?.postMessage(msg, window.location.origin);
+}
+
+function isPopupMessage(e: MessageEvent, from: Window | null): PopupMessage | null {
+  if (e.origin !== window.location.origin || !from || e.source !== from) return null;
+  const d = e.data as Partial<PopupMessage> | null;
+  if (!d || typeof d !== "object" || typeof d.lk !== "string") return null;
+  return d as PopupMessage;
+}
 
 function linkError(code: string, message: string): Screen {
   switch (code) {
@@ -73,6 +120,27 @@ export function LinkApp() {
   const [progress, setProgress] = useState("Loading…");
   const started = useRef(false);
   const heading = useRef<HTMLHeadingElement>(null);
+  const embedder = useRef<Embedder | null>(null);
+  const oauthPopup = useRef<{ win: Window; connector: string } | null>(null);
+
+  const emit = useCallback((event: LinkEventBody) => {
+    const e = embedder.current;
+    if (e) e.target.postMessage({ ...event, source: LINK_EVENT_SOURCE }, e.origin);
+  }, []);
+
+  const verifyEmbedder = useCallback((candidate: string | null, v: LinkSessionView) => {
+    // Latchkey's own pages (the dashboard's demo) are Latchkey: always allowed.
+    const allowed = candidate !== null && (candidate === window.location.origin || v.allowed_origins.includes(candidate));
+    embedder.current = allowed ? embedderFrom(candidate) : null;
+  }, []);
+
+  const emitConnected = useCallback(
+    (slug: string, v: LinkSessionView | null, connectionId?: string | null) => {
+      const id = connectionId ?? v?.connectors.find((c) => c.slug === slug)?.connection_id;
+      if (id) emit({ type: "connected", connection: { id, connector: slug, status: "active" } });
+    },
+    [emit],
+  );
 
   const refresh = useCallback(async () => {
     const r = await api<LinkSessionView>("GET", "/api/link/session");
@@ -80,38 +148,77 @@ export function LinkApp() {
     return r;
   }, []);
 
+  // The OAuth popup of a framed page: it has no session of its own (the frame's was never a
+  // cookie), so it asks the frame for it, and binds it to a first-party cookie with the start
+  // call; the provider's answer is then checked against that cookie as usual.
+  const runOAuthPopup = useCallback(() => {
+    setScreen({ kind: "loading" });
+    const opener = window.opener as Window | null;
+    const onMessage = (e: MessageEvent) => {
+      const m = isPopupMessage(e, opener);
+      if (m?.lk !== "oauth-begin") return;
+      window.removeEventListener("message", onMessage);
+      bearer = m.session;
+      void api<{ authorize_url: string }>("POST", "/api/link/oauth/start", { connector: m.connector, bind_cookie: true }).then((r) => {
+        if (r.ok) window.location.assign(r.data.authorize_url);
+        else setScreen(linkError(r.error.code, r.error.message));
+      });
+    };
+    window.addEventListener("message", onMessage);
+    postToOpenerSameOrigin(opener, { lk: "oauth-popup-ready" });
+  }, []);
+
+
   // The link token arrives in the fragment (never sent to a server, never in a Referer) and
   // the OAuth outcome in the query: both leave the address bar before anything else happens.
   const boot = useCallback(async () => {
     const token = new URLSearchParams(window.location.hash.slice(1)).get("link_token");
     const query = new URLSearchParams(window.location.search);
+    if (query.get("oauth_popup") === "1" && window.name === POPUP_NAME) {
+      window.history.replaceState(null, "", window.location.pathname);
+      return runOAuthPopup();
+    }
+    const embedOrigin = window.name === POPUP_NAME ? null : readEmbedOrigin(query);
     const connected = query.get("connected");
     const error = query.get("error");
     const errorConnector = query.get("connector");
     if (window.location.hash || window.location.search) window.history.replaceState(null, "", window.location.pathname);
     setScreen({ kind: "loading" });
     setProgress("Loading…");
-    const r = token ? await api<LinkSessionView>("POST", "/api/link/redeem", { link_token: token }) : await api<LinkSessionView>("GET", "/api/link/session");
+    const r = token
+      ? await api<LinkSessionView & { session_token?: string }>("POST", "/api/link/redeem", { link_token: token, ...(embedOrigin && embedOrigin !== window.location.origin ? { embed_origin: embedOrigin } : {}) })
+      : await api<LinkSessionView & { session_token?: string }>("GET", "/api/link/session");
     setProgress("");
     if (!r.ok) {
+      // No event: before a session the environment, and so whether this embedder may hear
+      // anything, is unknown. The embedder learns of the end when its modal or popup is closed.
       setScreen(linkError(r.error.code, r.error.message));
       return;
     }
-    setView(r.data);
-    const byslug = (s: string | null) => r.data.connectors.find((c) => c.slug === s) ?? null;
+    // The bearer lives in the module's memory only, not in React state or the DOM.
+    const { session_token: sessionToken, ...sessionView } = r.data;
+    if (sessionToken) bearer = sessionToken;
+    setView(sessionView);
+    verifyEmbedder(embedOrigin, sessionView);
+    const byslug = (s: string | null) => sessionView.connectors.find((c) => c.slug === s) ?? null;
     if (connected && byslug(connected)) {
-      // Opened as a popup from a framed Link page: tell it (same origin only) and close.
-      if (window.name === POPUP_NAME && "BroadcastChannel" in window) {
-        new BroadcastChannel(CHANNEL).postMessage({ type: "connected", connector: connected });
+      // The OAuth popup of a framed Link page: tell that page (same origin only) and close.
+      // postMessage to the opener rather than a BroadcastChannel: channels are partitioned by
+      // top-level site, so a frame inside another site would never hear a first-party popup.
+      if (window.name === POPUP_NAME && window.opener) {
+        postToOpenerSameOrigin(window.opener as Window, { lk: "oauth-done", connector: connected });
         setTimeout(() => window.close(), 1500);
+      } else {
+        emitConnected(connected, sessionView);
       }
       setScreen({ kind: "success", slug: connected });
     } else if (error) {
       setScreen(callbackError(error, byslug(errorConnector)?.name ?? "The provider", byslug(errorConnector)?.slug ?? null));
     } else {
       setScreen({ kind: "list" });
+      emit({ type: "ready" });
     }
-  }, []);
+  }, [emit, emitConnected, runOAuthPopup, verifyEmbedder]);
 
   useEffect(() => {
     if (started.current) return;
@@ -128,17 +235,39 @@ export function LinkApp() {
     return () => window.removeEventListener("hashchange", onHash);
   }, [boot]);
 
-  // A framed page waits for its popup's word that the provider step is over.
+  // A framed page hands its session to its OAuth popup, then waits for its word that the
+  // provider step is over. Only that popup, only from this origin.
   useEffect(() => {
-    if (!("BroadcastChannel" in window)) return;
-    const ch = new BroadcastChannel(CHANNEL);
-    ch.onmessage = (e: MessageEvent<{ type?: string; connector?: string }>) => {
-      if (e.data?.type !== "connected" || typeof e.data.connector !== "string" || window.name === POPUP_NAME) return;
-      const slug = e.data.connector;
-      void refresh().then(() => setScreen({ kind: "success", slug }));
+    const onMessage = (e: MessageEvent) => {
+      const p = oauthPopup.current;
+      const m = isPopupMessage(e, p?.win ?? null);
+      if (!m || !p) return;
+      if (m.lk === "oauth-popup-ready") postToOpenerSameOrigin(p.win, { lk: "oauth-begin", session: bearer, connector: p.connector });
+      else if (m.lk === "oauth-done" && m.connector === p.connector) {
+        oauthPopup.current = null;
+        void refresh().then((r) => {
+          setScreen({ kind: "success", slug: m.connector });
+          if (r.ok) emitConnected(m.connector, r.data);
+        });
+      }
     };
-    return () => ch.close();
-  }, [refresh]);
+    window.addEventListener("message", onMessage);
+    return () => window.removeEventListener("message", onMessage);
+  }, [refresh, emitConnected]);
+
+  // In an embedder's modal the frame holds the keyboard, so the dialog never sees Escape:
+  // Link treats it as Cancel itself (the embedder hears `exit`).
+  const finishRef = useRef<(outcome: "done" | "exit") => Promise<void>>(async () => {});
+  const endedRef = useRef(false);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || !embedder.current || window.parent === window || endedRef.current) return;
+      e.preventDefault();
+      void finishRef.current("exit");
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
 
   const screenKey = JSON.stringify(screen);
   useEffect(() => {
@@ -151,22 +280,25 @@ export function LinkApp() {
     // Providers refuse to be framed: from inside a frame the sign-in happens in a popup,
     // opened now (in the click) so no popup blocker stops it.
     const framed = window.self !== window.top;
-    const popup = framed ? window.open("about:blank", POPUP_NAME, "popup,width=520,height=720") : null;
+    if (framed) {
+      // The popup starts the sign-in itself (runOAuthPopup), so the state is bound to a cookie
+      // it can keep: a cross-site frame has none to give.
+      const win = window.open("/link?oauth_popup=1", POPUP_NAME, "popup,width=520,height=720");
+      setScreen({ kind: "redirecting", slug: c.slug });
+      if (!win) return setScreen({ kind: "error", title: "Could not open the sign-in window", message: "Allow pop-ups for this page and try again.", retry: c.slug, back: true });
+      oauthPopup.current = { win, connector: c.slug };
+      setProgress(`Finish signing in to ${c.name} in the window that opened.`);
+      return;
+    }
     setScreen({ kind: "redirecting", slug: c.slug });
     setProgress(`Opening ${c.name}…`);
     const r = await api<{ authorize_url: string }>("POST", "/api/link/oauth/start", { connector: c.slug });
     if (!r.ok) {
-      popup?.close();
       setProgress("");
       setScreen(r.error.code === "unauthorized" ? linkError(r.error.code, r.error.message) : { kind: "error", title: "Could not start", message: r.error.message, back: true });
       return;
     }
-    if (popup) {
-      popup.location.href = r.data.authorize_url;
-      setProgress(`Finish signing in to ${c.name} in the window that opened.`);
-    } else {
-      window.location.assign(r.data.authorize_url);
-    }
+    window.location.assign(r.data.authorize_url);
   };
 
   const connect = (c: LinkConnectorView) => {
@@ -178,8 +310,12 @@ export function LinkApp() {
     setProgress(outcome === "done" ? "Finishing…" : "Closing…");
     const r = await api<{ redirect_url: string | null }>("POST", "/api/link/session/finish", { outcome });
     setProgress("");
+    const embedded = embedder.current !== null;
+    endedRef.current = true;
+    emit({ type: "exit", reason: outcome === "done" ? "done" : "cancel" });
     if (outcome === "exit") return setScreen({ kind: "exit" });
-    const target = r.ok ? r.data.redirect_url : null;
+    // Embedded, the app hears `exit` and decides where to go; a frame cannot move its parent anyway.
+    const target = r.ok && !embedded ? r.data.redirect_url : null;
     if (target) {
       setProgress("Taking you back…");
       try {
@@ -191,6 +327,10 @@ export function LinkApp() {
     }
     setScreen({ kind: "finished" });
   };
+
+  useEffect(() => {
+    finishRef.current = finish;
+  });
 
   const accent = view?.branding.accent_color ?? "#4f46e5";
   const style = { "--lk-accent": accent } as CSSProperties;
@@ -209,11 +349,15 @@ export function LinkApp() {
               connector={connectorOf(screen.slug)!}
               heading={heading}
               onBack={() => setScreen({ kind: "list" })}
-              onConnected={async () => {
-                await refresh();
+              onConnected={async (connectionId) => {
+                const r = await refresh();
                 setScreen({ kind: "success", slug: screen.slug });
+                emitConnected(screen.slug, r.ok ? r.data : null, connectionId);
               }}
-              onSessionEnded={(code, message) => setScreen(linkError(code, message))}
+              onSessionEnded={(code, message) => {
+                emit({ type: "error", error: { code, message } });
+                setScreen(linkError(code, message));
+              }}
               setProgress={setProgress}
             />
           ) : screen.kind === "redirecting" ? (
@@ -383,7 +527,7 @@ function FormScreen({
   connector: LinkConnectorView;
   heading: HeadingRef;
   onBack: () => void;
-  onConnected: () => Promise<void>;
+  onConnected: (connectionId: string | null) => Promise<void>;
   onSessionEnded: (code: string, message: string) => void;
   setProgress: (s: string) => void;
 }) {
@@ -400,10 +544,10 @@ function FormScreen({
     setErrors({});
     setFormError(null);
     setProgress(`Checking your ${connector.name} details…`);
-    const r = await api<{ connector: string }>("POST", "/api/link/connections", { connector: connector.slug, values });
+    const r = await api<{ connector: string; connection_id: string }>("POST", "/api/link/connections", { connector: connector.slug, values });
     setPending(false);
     setProgress("");
-    if (r.ok) return onConnected();
+    if (r.ok) return onConnected(r.data.connection_id);
     if (r.error.code === "unauthorized") return onSessionEnded(r.error.code, r.error.message);
     const byField: Record<string, string> = {};
     let general: string | null = null;

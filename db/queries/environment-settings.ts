@@ -36,3 +36,17 @@ export async function findEnvironmentsTrustingIssuer(db: DbOrTx, issuer: string,
     .where(sql`(${environmentSettings.settings} -> 'idp' ->> 'issuer') = ${issuer}`)
     .limit(limit);
 }
+
+/**
+ * Whether any environment lets this origin embed the Link page. The page's CSP is a response
+ * header written before the link token (in the fragment) is redeemed, so it can only ask
+ * "may this origin frame Link at all"; the environment's own list is checked at redemption.
+ */
+export async function anyEnvironmentAllowsEmbedOrigin(db: DbOrTx, origin: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: environmentSettings.environmentId })
+    .from(environmentSettings)
+    .where(sql`${environmentSettings.settings} @> ${JSON.stringify({ embed: { allowed_origins: [origin] } })}::jsonb`)
+    .limit(1);
+  return Boolean(row);
+}

@@ -38,6 +38,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/users/[id]": `/users/${unknownId("ru")}`,
   "/connectors": "/connectors",
   "/connectors/[slug]": "/connectors/github",
+  "/link-demo": "/link-demo",
   "/tool-packs": "/tool-packs",
   "/tool-calls": "/tool-calls",
   "/tool-packs/[id]": `/tool-packs/${unknownId("tp")}`,

@@ -519,7 +519,7 @@ describe(`forms and in-conversation links [${db}]`, () => {
 
     const ok = await post({ connector: "stripe", values: { secret_key: CANARY_STRIPE } });
     expect(ok.status, ok.text).toBe(200);
-    expect(ok.body).toEqual({ connector: "stripe", status: "connected", account_label: "Stripe (test mode)" });
+    expect(ok.body).toEqual({ connector: "stripe", connection_id: expect.stringMatching(/^conn_/), status: "connected", account_label: "Stripe (test mode)" });
     expect(ok.text).not.toContain(CANARY_STRIPE);
     const [conn] = await connectionsOf(ru);
     expect(conn).toMatchObject({ connector: "stripe", status: "active" });
@@ -642,5 +642,110 @@ describe(`at rest and expiry [${db}]`, () => {
     expect(tokenRequests()).toBe(before);
     // The unexpired one still works after the restart.
     expect((await redeem(unused)).status).toBe(200);
+  });
+});
+
+// ---------------------------------------------------------------- embedding (issue 5 item 3)
+
+describe(`embedding Link: allowed origins, per-request frame-ancestors, the bearer session [${db}]`, () => {
+  const settings = (embed: unknown) => http.req("/api/v1/environment/settings", { method: "PATCH", key: key.secret, json: { embed } });
+  const APP = "https://app.embed-test.example";
+
+  it("allowed_origins: exact https origins (or loopback http), no paths, wildcards, credentials or duplicates, at most 20 → 422 with field paths", async () => {
+    const bad = ["http://app.example.com", "https://app.example.com/", "https://app.example.com/path", "https://*.example.com", "*", "https://u:p@app.example.com", "https://APP.example.com", "https://app.example.com:443", "javascript:alert(1)", "app.example.com", "null"];
+    for (const origin of bad) {
+      const r = await settings({ allowed_origins: ["https://ok.example", origin] });
+      expect(r.status, origin).toBe(422);
+      expect(r.body.error.issues.map((i: { path: string }) => i.path), origin).toEqual(["embed.allowed_origins.1"]);
+    }
+    const dup = await settings({ allowed_origins: [APP, APP] });
+    expect(dup.status).toBe(422);
+    expect(dup.body.error.issues[0].path).toBe("embed.allowed_origins");
+    const many = await settings({ allowed_origins: Array.from({ length: 21 }, (_, i) => `https://a${i}.example`) });
+    expect(many.status).toBe(422);
+    expect((await settings({ allowed_origins: [APP], extra: true })).status).toBe(422);
+
+    const ok = await settings({ allowed_origins: [APP, "http://localhost:5173", "http://127.0.0.1:8080", "http://[::1]:3000", "https://app.example.com:8443"] });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.embed).toEqual({ allowed_origins: [APP, "http://localhost:5173", "http://127.0.0.1:8080", "http://[::1]:3000", "https://app.example.com:8443"] });
+    expect((await http.get("/api/v1/environment/settings", { key: key.secret })).body).toMatchObject({ embed: { allowed_origins: expect.arrayContaining([APP]) }, idp: null });
+  });
+
+  it("/link.js is served to any site (CORS, for Subresource Integrity), cached an hour, and carries no secrets", async () => {
+    const r = await http.get("/link.js");
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/javascript/);
+    expect(r.headers.get("access-control-allow-origin")).toBe("*");
+    expect(r.headers.get("cache-control")).toBe("public, max-age=3600");
+    expect(r.text).toContain("LatchkeyLink");
+    expect(r.text).not.toMatch(/lk_(live|test|link|lsess)_[0-9A-Za-z]{10}/);
+  });
+
+  it("/link?embed_origin= gets frame-ancestors for that origin only when an environment lists it; anything else stays 'self'", async () => {
+    expect((await settings({ allowed_origins: [APP] })).status).toBe(200);
+    const allowed = await http.get(`/link?embed_origin=${encodeURIComponent(APP)}`);
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("content-security-policy")).toBe(`frame-ancestors 'self' ${APP}`);
+    // X-Frame-Options cannot name another origin; with frame-ancestors present browsers ignore it anyway.
+    expect(allowed.headers.get("x-frame-options")).toBeNull();
+    expect(allowed.headers.get("referrer-policy")).toBe("no-referrer");
+    for (const q of ["https://evil.example", `${APP}/`, `${APP}.evil.example`, "https://*.embed-test.example", `${APP} https://evil.example`, "'none'"]) {
+      const r = await http.get(`/link?embed_origin=${encodeURIComponent(q)}`);
+      expect(r.headers.get("content-security-policy"), q).toBe("frame-ancestors 'self'");
+      expect(r.headers.get("x-frame-options"), q).toBe("SAMEORIGIN");
+    }
+    // Removing the origin takes effect at once.
+    expect((await settings(null)).status).toBe(200);
+    expect((await http.get(`/link?embed_origin=${encodeURIComponent(APP)}`)).headers.get("content-security-policy")).toBe("frame-ancestors 'self'");
+  });
+
+  it("redemption with an embed_origin: refused (403) without spending the token unless the token's environment lists it; allowed → the session also as a bearer token", async () => {
+    expect((await settings({ allowed_origins: [APP] })).status).toBe(200);
+    const ru = await newUser();
+    const evil = await http.post("/api/link/redeem", { json: { link_token: await newLinkToken(ru), embed_origin: "https://evil.example" }, headers: { "x-forwarded-for": newIp() } });
+    expect(evil.status).toBe(403);
+    expect(evil.body.error.code).toBe("forbidden");
+    expect(JSON.stringify(evil.body)).not.toContain("lk_lsess_");
+
+    const fresh = await newLinkToken(ru, { connectors: ["stripe"] });
+    const bad = await http.post("/api/link/redeem", { json: { link_token: fresh, embed_origin: "https://evil.example" }, headers: { "x-forwarded-for": newIp() } });
+    expect(bad.status).toBe(403);
+    // Not spent: the allowed embedder can still redeem it.
+    const good = await http.post("/api/link/redeem", { json: { link_token: fresh, embed_origin: APP }, headers: { "x-forwarded-for": newIp() } });
+    expect(good.status, good.text).toBe(200);
+    expect(good.body.session_token).toMatch(/^lk_lsess_[0-9A-Za-z]{43}$/);
+    expect(good.body.allowed_origins).toEqual([APP]);
+    const bearer = { authorization: `Bearer ${good.body.session_token}`, "x-forwarded-for": newIp() };
+
+    // The bearer alone (no cookie: a cross-site frame has none) opens the session routes.
+    const view = await http.get("/api/link/session", { headers: bearer });
+    expect(view.status).toBe(200);
+    expect(view.body.session_token).toBeUndefined();
+    const conn = await http.post("/api/link/connections", { json: { connector: "stripe", values: { secret_key: CANARY_STRIPE } }, headers: { ...bearer, origin: server.url } });
+    expect(conn.status, conn.text).toBe(200);
+    expect(conn.body).toMatchObject({ connector: "stripe", connection_id: expect.stringMatching(/^conn_/), status: "connected" });
+    expect((await http.get("/api/link/session", { headers: bearer })).body.connectors[0]).toMatchObject({ slug: "stripe", status: "connected", connection_id: conn.body.connection_id });
+    // A malformed bearer is not a session; a plain redemption (no embed_origin) returns no bearer.
+    expect((await http.get("/api/link/session", { headers: { authorization: `Bearer ${good.body.session_token}x` } })).status).toBe(401);
+    const plain = await redeem(await newLinkToken(ru));
+    expect(plain.status).toBe(200);
+    expect(plain.body.session_token).toBeUndefined();
+    expect((await http.post("/api/link/session/finish", { json: { outcome: "exit" }, headers: { ...bearer, origin: server.url } })).status).toBe(200);
+    expect((await http.get("/api/link/session", { headers: bearer })).status).toBe(401);
+    expect((await settings(null)).status).toBe(200);
+  });
+
+  it("the OAuth popup of an embedded page binds the session to a first-party cookie with the start call (bind_cookie), and the callback accepts it", async () => {
+    expect((await settings({ allowed_origins: [APP] })).status).toBe(200);
+    const ru = await newUser();
+    const r = await http.post("/api/link/redeem", { json: { link_token: await newLinkToken(ru, { connectors: ["github"] }), embed_origin: APP }, headers: { "x-forwarded-for": newIp() } });
+    expect(r.status).toBe(200);
+    const start = await http.post("/api/link/oauth/start", { json: { connector: "github", bind_cookie: true }, headers: { authorization: `Bearer ${r.body.session_token}`, origin: server.url, "x-forwarded-for": newIp() } });
+    expect(start.status, start.text).toBe(200);
+    const cookie = cookieOf(start);
+    expect(cookie).toBe(`__Host-lk_link=${r.body.session_token}`);
+    const cb = await callback(await providerRedirect(start.body.authorize_url), cookie);
+    expect(cb).toMatchObject({ connected: "github", error: null });
+    expect((await settings(null)).status).toBe(200);
   });
 });

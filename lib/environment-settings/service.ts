@@ -36,7 +36,14 @@ export async function getEnvironmentSettings(db: DbOrTx, environmentId: string) 
 }
 
 export function toEnvironmentSettingsOut(environmentId: string, s: { settings: EnvironmentSettings; updatedAt: Date | null }): EnvironmentSettingsOut {
-  return { object: "environment_settings", environment_id: environmentId, idp: s.settings.idp ?? null, branding: s.settings.branding ?? null, updated_at: s.updatedAt?.toISOString() ?? null };
+  return {
+    object: "environment_settings",
+    environment_id: environmentId,
+    idp: s.settings.idp ?? null,
+    branding: s.settings.branding ?? null,
+    embed: s.settings.embed ?? null,
+    updated_at: s.updatedAt?.toISOString() ?? null,
+  };
 }
 
 /** What can be checked beyond the schema: the JWKS URL must be one the outbound guard will fetch. */

@@ -27,7 +27,7 @@ export async function connectWithForm(rt: Rt, input: { session: LinkSession; con
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
     });
-    return { connector: def.slug, status: "connected" as const, account_label: connection.accountLabel };
+    return { connector: def.slug, connection_id: connection.id, status: "connected" as const, account_label: connection.accountLabel };
   } catch (err) {
     if (isAppError(err) && err.code === "validation_error" && err.issues) {
       throw new AppError({

@@ -39,3 +39,14 @@ export function readLinkCookie(cookieHeader: string | null): string | null {
   }
   return null;
 }
+
+/**
+ * The same secret as a bearer token. A page framed by another site gets no cookie (browsers do
+ * not send or store SameSite=Lax cookies in a cross-site frame), so the embedded page keeps the
+ * session in memory and sends it in a header: nothing a third party can make the browser attach,
+ * so it needs no CSRF defence either.
+ */
+export function readLinkBearer(authorization: string | null): string | null {
+  const m = /^Bearer (lk_lsess_[0-9A-Za-z]{43})$/.exec(authorization ?? "");
+  return m ? m[1]! : null;
+}

@@ -1,8 +1,11 @@
-/**
- * The `frame-ancestors` sources allowed to embed the hosted Link page. Only Latchkey's own
- * origin for now; per-environment embedding origins extend this. next.config.ts sends it on
- * /link (the page cannot know its environment before the token in the fragment is redeemed).
- */
-export function linkFrameAncestors(_environmentId: string | null = null): string[] {
-  return ["'self'"];
+// Imported by next.config.ts: relative imports only, nothing that touches the database.
+
+/** The query parameter the embed (component, link.js) puts on /link: the embedding page's origin. */
+export const EMBED_ORIGIN_PARAM = "embed_origin";
+
+/** The `frame-ancestors` sources for /link: Latchkey's own origin, plus the embedding origin when allowed. */
+export function linkFrameAncestors(embedOrigin: string | null = null): string[] {
+  return embedOrigin ? ["'self'", embedOrigin] : ["'self'"];
 }
+
+export const linkFrameCsp = (embedOrigin: string | null = null) => `frame-ancestors ${linkFrameAncestors(embedOrigin).join(" ")}`;

@@ -4,7 +4,7 @@ import { AppError } from "@/lib/errors";
 import { publicBaseUrl } from "@/lib/gateway/endpoint";
 import { clientIp, parseJsonBody, requestIdFrom } from "@/lib/http/request";
 import { errorResponse, json } from "@/lib/http/respond";
-import { linkCookieSecure, readLinkCookie, serializeLinkCookie } from "@/lib/link/cookie";
+import { linkCookieSecure, readLinkBearer, readLinkCookie, serializeLinkCookie } from "@/lib/link/cookie";
 import { requireLinkSession } from "@/lib/link/session";
 import { hitRateLimit } from "@/lib/rate-limit/fixed-window";
 import { getRuntime, type Runtime } from "@/lib/runtime";
@@ -14,6 +14,7 @@ export type LinkRequestContext = {
   requestId: string;
   ip: string | null;
   baseUrl: string;
+  /** The Link session secret: from `Authorization: Bearer` (an embedded page) or else the cookie. */
   cookieSecret: string | null;
 };
 
@@ -24,7 +25,7 @@ async function contextOf(req: Request, requestId: string): Promise<LinkRequestCo
     requestId,
     ip: clientIp(req, rt.env.LATCHKEY_TRUST_PROXY_HOPS),
     baseUrl: publicBaseUrl(rt, req.headers),
-    cookieSecret: readLinkCookie(req.headers.get("cookie")),
+    cookieSecret: readLinkBearer(req.headers.get("authorization")) ?? readLinkCookie(req.headers.get("cookie")),
   };
 }
 

@@ -15,6 +15,8 @@ import { listConnectorConfigRows } from "@/lib/connectors/configs";
 import { generateToken, hashToken } from "@/lib/crypto/tokens";
 import { AppError } from "@/lib/errors";
 import { createId } from "@/lib/ids";
+import { getEnvironmentSettings } from "@/lib/environment-settings/service";
+import { isAllowedOrigin } from "@/lib/link/events";
 import { linkBranding, safeAccent, safeLogoUrl } from "@/lib/link/branding";
 import { formFields } from "@/lib/link/forms";
 import { hitRateLimit } from "@/lib/rate-limit/fixed-window";
@@ -56,12 +58,18 @@ export async function environmentOf(db: DbOrTx, environmentId: string) {
  * browser as a cookie. The browser that redeemed a token may present it again (a reload of
  * the original URL) and gets its session back instead of an error.
  */
-export async function redeemLinkToken(rt: Rt, input: { token: string; cookieSecret: string | null } & Caller): Promise<{ session: LinkSession; secret: string | null }> {
+export async function redeemLinkToken(
+  rt: Rt,
+  input: { token: string; cookieSecret: string | null; embedOrigin?: string | null } & Caller,
+): Promise<{ session: LinkSession; secret: string | null }> {
   const tokenHash = hashToken(input.token);
   const opened = await rt.db.transaction(async (tx) => {
     const token = await consumeLinkToken(tx, tokenHash);
     if (!token) return null;
     const env = await environmentOf(tx, token.environmentId);
+    // Embedded by a page of another origin: that origin must be one this environment lists.
+    // Thrown inside the transaction, so the token is not spent by a page that may not use it.
+    if (input.embedOrigin) await requireEmbedOrigin(tx, env.id, input.embedOrigin);
     const { token: secret, hash } = generateToken("lk_lsess");
     const session = await insertLinkSession(tx, {
       id: createId("linkSession"),
@@ -89,11 +97,23 @@ export async function redeemLinkToken(rt: Rt, input: { token: string; cookieSecr
   if (input.cookieSecret) {
     const mine = await findLinkSessionBySecret(rt.db, hashToken(input.cookieSecret));
     if (mine && (await sessionRedeemedToken(rt.db, mine.environmentId, mine, tokenHash))) {
+      if (input.embedOrigin) await requireEmbedOrigin(rt.db, mine.environmentId, input.embedOrigin);
       if (isOpen(mine)) return { session: mine, secret: null };
       throw linkTokenUsed();
     }
   }
   throw linkTokenExpired();
+}
+
+/** The origins the environment lets embed Link and receive its events (settings, `embed` section). */
+export async function embedOriginsOf(db: DbOrTx, environmentId: string): Promise<string[]> {
+  return (await getEnvironmentSettings(db, environmentId)).settings.embed?.allowed_origins ?? [];
+}
+
+async function requireEmbedOrigin(db: DbOrTx, environmentId: string, origin: string) {
+  if (!isAllowedOrigin(origin, await embedOriginsOf(db, environmentId))) {
+    throw new AppError({ code: "forbidden", message: "This page may not embed the Link page. Add its origin to the environment's allowed embedding origins." });
+  }
 }
 
 export async function limitPerSession(rt: Rt, bucket: string, session: Pick<LinkSession, "id" | "environmentId">) {
@@ -132,11 +152,12 @@ export async function requireAllowedConnector(db: DbOrTx, session: Pick<LinkSess
 }
 
 export async function linkSessionView(rt: Rt, session: LinkSession): Promise<LinkSessionView> {
-  const [env, branding, conns, allowed] = await Promise.all([
+  const [env, branding, conns, allowed, embedOrigins] = await Promise.all([
     environmentOf(rt.db, session.environmentId),
     linkBranding(rt.db, session.environmentId),
     userConnections(rt.db, session.environmentId, session.registeredUserId),
     sessionConnectors(rt.db, session),
+    embedOriginsOf(rt.db, session.environmentId),
   ]);
   const byConnector = new Map(conns.map((c) => [c.connector, c]));
   const connectors = allowed.map(({ def, available }): LinkConnectorView => {
@@ -147,6 +168,7 @@ export async function linkSessionView(rt: Rt, session: LinkSession): Promise<Lin
       description: def.description,
       icon_svg: def.icon,
       auth_kind: def.auth.kind,
+      connection_id: c?.id ?? null,
       status: c?.status === "active" ? "connected" : c?.status === "reauth_required" ? "reauth_required" : "not_connected",
       account_label: c?.status === "active" ? c.accountLabel : null,
       available,
@@ -159,6 +181,7 @@ export async function linkSessionView(rt: Rt, session: LinkSession): Promise<Lin
     environment_kind: env.kind,
     branding: { name: branding.name, logo_url: safeLogoUrl(branding.logoUrl), accent_color: safeAccent(branding.accentColor) },
     redirect_url: session.redirectUrl,
+    allowed_origins: embedOrigins,
     connectors,
   };
 }

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { defineOperation } from "@/lib/openapi/operation";
 import { isoDate } from "@/lib/schemas/common";
+import { isValidEmbedOrigin } from "@/lib/link/events";
 
 /**
  * Per-environment settings: one JSON document, one section per concern. Each section has its
@@ -44,14 +45,31 @@ export const brandingSettingsSchema = z.strictObject({
 });
 export type BrandingSettings = z.output<typeof brandingSettingsSchema>;
 
+export const MAX_EMBED_ORIGINS = 20;
+
+export const embedSettingsSchema = z.strictObject({
+  allowed_origins: z
+    .array(
+      z
+        .string()
+        .max(300)
+        .refine(isValidEmbedOrigin, { message: "must be an exact origin: https://host[:port] (or http on localhost / 127.0.0.1 / [::1]), no path, no trailing slash, no wildcard" }),
+    )
+    .max(MAX_EMBED_ORIGINS)
+    .refine((a) => new Set(a).size === a.length, { message: "lists an origin twice" })
+    .describe("Origins of your pages that may frame the Link page and receive its events (postMessage). Exact origins, https or loopback http."),
+});
+export type EmbedSettings = z.output<typeof embedSettingsSchema>;
+
 /** Every section of the document, by key. */
-export const sections = { idp: idpSettingsSchema, branding: brandingSettingsSchema } as const;
+export const sections = { idp: idpSettingsSchema, branding: brandingSettingsSchema, embed: embedSettingsSchema } as const;
 export type EnvironmentSettings = { [K in keyof typeof sections]?: z.output<(typeof sections)[K]> };
 
 /** PATCH: each section given replaces that section; null removes it; sections not given stay. */
 export const updateEnvironmentSettingsBodySchema = z.strictObject({
   idp: idpSettingsSchema.nullable().optional().describe("Identity provider whose JWTs may call /mcp/{tool_pack_slug} as a registered user; null removes it."),
   branding: brandingSettingsSchema.nullable().optional().describe("Name, logo and accent colour end users see on the Link page; null removes it."),
+  embed: embedSettingsSchema.nullable().optional().describe("Where the Link page may be embedded (iframe, popup events); null removes it, and Link is then framed by Latchkey itself only."),
 });
 
 /** The dashboard's branding form. */
@@ -60,12 +78,16 @@ export const brandingSettingsFormSchema = z.object({ branding: brandingSettingsS
 /** The dashboard's IdP form: the whole section, or null to remove it. */
 export const idpSettingsFormSchema = z.object({ idp: idpSettingsSchema.nullable() });
 
+/** The dashboard's embedding form. */
+export const embedSettingsFormSchema = z.object({ embed: embedSettingsSchema.nullable() });
+
 export const EnvironmentSettingsSchema = z
   .object({
     object: z.literal("environment_settings"),
     environment_id: z.string(),
     idp: idpSettingsSchema.nullable(),
     branding: brandingSettingsSchema.nullable(),
+    embed: embedSettingsSchema.nullable(),
     updated_at: isoDate.nullable(),
   })
   .meta({ id: "EnvironmentSettings" });

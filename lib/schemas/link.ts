@@ -22,8 +22,18 @@ export const linkRedirectUrlSchema = z
 
 const connectorSlug = z.string().min(1).max(64).regex(/^[a-z0-9_]+$/, "must be a connector slug");
 
-export const redeemLinkTokenBodySchema = z.strictObject({ link_token: z.string().min(1).max(200) });
-export const oauthStartBodySchema = z.strictObject({ connector: connectorSlug });
+export const redeemLinkTokenBodySchema = z.strictObject({
+  link_token: z.string().min(1).max(200),
+  // The origin of the page that framed or opened Link (it passed it in ?embed_origin=): checked
+  // against the token's environment, and the answer then carries the session as a bearer token.
+  embed_origin: z.string().max(300).optional(),
+});
+export const oauthStartBodySchema = z.strictObject({
+  connector: connectorSlug,
+  // The OAuth popup of an embedded page: also set the session cookie, which the callback checks
+  // the state against (the popup is a first-party window, so the browser keeps it).
+  bind_cookie: z.boolean().optional(),
+});
 export const formConnectBodySchema = z.strictObject({
   connector: connectorSlug,
   values: z.record(z.string().max(100), z.union([z.string().max(10_000), z.number(), z.boolean()])),
@@ -55,6 +65,8 @@ export type LinkConnectorView = {
   description: string;
   icon_svg: string;
   auth_kind: "oauth2" | "api_key" | "basic";
+  /** The user's connection for this connector, when there is one (sent on in the `connected` event). */
+  connection_id: string | null;
   status: "connected" | "reauth_required" | "not_connected";
   account_label: string | null;
   available: boolean;
@@ -67,5 +79,7 @@ export type LinkSessionView = {
   environment_kind: "production" | "test";
   branding: { name: string; logo_url: string | null; accent_color: string };
   redirect_url: string | null;
+  /** The environment's embedding origins: the page posts its events to its embedder only when listed here. */
+  allowed_origins: string[];
   connectors: LinkConnectorView[];
 };

@@ -1,4 +1,5 @@
 import { BrandingForm } from "./branding-form";
+import { EmbedForm } from "./embed-form";
 import { IdpForm } from "./idp-form";
 import { SettingsClient } from "./settings-client";
 import { hasRole, requireDashboard } from "@/lib/dashboard/context";
@@ -36,6 +37,7 @@ export default async function SettingsPage() {
       </section>
       <BrandingForm key={`b-${ctx.environment.id}`} current={settings.branding ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} defaultName={ctx.organization.name} />
       <IdpForm key={ctx.environment.id} current={settings.idp ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} />
+      <EmbedForm key={`embed-${ctx.environment.id}`} current={settings.embed ?? null} canEdit={hasRole(ctx.role, "admin")} environmentName={ctx.environment.name} />
       <SettingsClient canAddEnvironment={hasRole(ctx.role, "admin")} />
     </div>
   );
