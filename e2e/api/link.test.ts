@@ -178,6 +178,34 @@ describe(`link tokens and redemption [${db}]`, () => {
     }
   });
 
+  it("O5 (Link's redirect_url): near-misses of the allowed shapes are refused, and the user is sent back to exactly the stored URL, never a rewritten one", async () => {
+    const ru = await newUser();
+    const nearMisses = [
+      "http://127.0.0.1.evil.example/done", // loopback as a label of another host
+      "http://localhost.evil.example/done",
+      "http://evil.example/127.0.0.1",
+      "http://evil.example/?h=localhost",
+      "HTTP://app.example.com/done", // http off loopback, whatever the case
+      "https://user@app.example.com/done", // userinfo without a password
+      "https://:pw@app.example.com/done",
+      "https://127.0.0.1@evil.example/done",
+      "//app.example.com/done", // scheme-relative
+      "/done",
+      "data:text/html,x",
+      "https://app.example.com/" + "a".repeat(2000),
+    ];
+    for (const bad of nearMisses) {
+      const r = await http.post("/api/v1/link-tokens", { key: key.secret, json: { registered_user_id: ru, redirect_url: bad } });
+      expect(r.status, bad).toBe(422);
+      expect(r.body.error.issues[0].path, bad).toBe("redirect_url");
+    }
+    const exact = "https://app.example.com/after-link/?a=1&b=%2F#frag";
+    const { cookie } = await openSession(ru, { redirect_url: exact });
+    const done = await http.post("/api/link/session/finish", { json: { outcome: "done" }, headers: asBrowser(cookie) });
+    expect(done.status).toBe(200);
+    expect(done.body).toEqual({ redirect_url: exact });
+  });
+
   it("K1: 20 concurrent redemptions of one token: exactly one opens a session, the other 19 get 410", async () => {
     const token = await newLinkToken(await newUser());
     const ip = newIp();
