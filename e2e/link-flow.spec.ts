@@ -105,23 +105,28 @@ const tokensSeenByGithub = () => githubApi.requests.map((r) => /^Bearer (.+)$/.e
  * The user at oidc-provider's dev interaction pages: signs in (any login, any password) and
  * consents, until the browser is back at Latchkey. A returning user may skip either page.
  */
-async function signInAndConsent(p: Page, login: string) {
+async function signInAndConsent(p: Page, login: string): Promise<("login" | "consent")[]> {
+  const pages: ("login" | "consent")[] = [];
   await p.waitForURL((u) => u.origin === auth.issuer);
   for (let i = 0; i < 6; i++) {
     await p.waitForURL((u) => u.origin === auth.issuer || u.origin === baseURL);
-    if (new URL(p.url()).origin === baseURL) return;
+    if (new URL(p.url()).origin === baseURL) return pages;
     await p.locator("button[type=submit]").first().waitFor();
-    if (new URL(p.url()).origin === baseURL) return;
+    if (new URL(p.url()).origin === baseURL) return pages;
     const loginField = p.locator('input[name="login"]');
     if (await loginField.count()) {
+      pages.push("login");
       await loginField.fill(login);
       await p.locator('input[name="password"]').fill("any-password");
+    } else {
+      pages.push("consent");
     }
     const before = p.url();
     await p.locator("button[type=submit]").first().click();
     await p.waitForURL((u) => u.toString() !== before);
   }
   await p.waitForURL((u) => u.origin === baseURL);
+  return pages;
 }
 
 test.beforeAll(async ({ request }) => {
@@ -192,10 +197,12 @@ test("the whole flow: link token → embedded Link (popup) on another site → G
   expect(q.get("state")).toBeTruthy();
   expect(q.get("scope")!.split(" ").sort()).toEqual(["read:user", "repo"]);
 
-  await signInAndConsent(popup, "alice");
+  // The user signs in and consents on the provider's own pages, in the browser.
+  expect(await signInAndConsent(popup, "alice")).toEqual(["login", "consent"]);
   await expect(popup.getByRole("heading", { name: "GitHub connected" })).toBeVisible();
 
-  // Exactly one code was exchanged, and the connection is active.
+  // Exactly one code was exchanged (oidc-provider requires PKCE, so the verifier matched), and
+  // the connection is active.
   const codeGrants = auth.grants.filter((g) => g.grantType === "authorization_code");
   expect(codeGrants).toHaveLength(1);
   const issued = codeGrants[0]!.accessToken!;
@@ -257,7 +264,8 @@ test("reconnecting a reauth_required connection in the browser: the agent's link
   await page.goto(linkUrl);
   await expect(page.getByText("Needs reconnecting")).toBeVisible();
   await page.getByRole("button", { name: "Reconnect GitHub" }).click();
-  await signInAndConsent(page, "alice");
+  // The provider still has the user's session (no login), but the grant was revoked: consent again.
+  expect(await signInAndConsent(page, "alice")).toContain("consent");
   await expect(page.getByRole("heading", { name: "GitHub connected" })).toBeVisible();
 
   const codeGrants = auth.grants.filter((g) => g.grantType === "authorization_code");
