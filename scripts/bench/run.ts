@@ -193,9 +193,9 @@ async function main() {
   let pgStop: (() => Promise<void>) | null = null;
   let databaseUrl: string | undefined;
   if (PG) {
-    const { startCluster } = (await import(path.join(ROOT, "scripts", "pg-cluster.mjs"))) as any;
-    const cl = await startCluster();
-    const admin = cl.url ?? cl.adminUrl;
+    const cl = (await import(path.join(ROOT, "scripts", "pg-cluster.mjs"))) as { start(): Promise<string>; stop(): Promise<void> };
+    log("starting a throwaway PostgreSQL cluster");
+    const admin = await cl.start();
     const { default: postgres } = await import("postgres");
     const sql = postgres(admin, { max: 1, onnotice: () => {} });
     await sql.unsafe("CREATE DATABASE bench");
