@@ -45,12 +45,12 @@ function freePort(): Promise<number> {
   });
 }
 function cleanEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith("LATCHKEY_") || ["NODE_OPTIONS", "DATABASE_URL", "AUTH_SECRET", "PORT", "HOST"].includes(k)) continue;
     env[k] = v;
   }
-  return { ...env, ...vars, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+  return { ...env, ...vars, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" } as NodeJS.ProcessEnv;
 }
 type Srv = { url: string; pid: number; child: ChildProcess; env: Record<string, string>; spawnedAt: number; healthyAt: number; logs: () => string; stop(): Promise<void> };
 async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<Srv> {
@@ -104,6 +104,7 @@ async function api(base: string, p: string, key: string, method: string, json?: 
   const r = await fetch(`${base}${p}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: json === undefined ? undefined : JSON.stringify(json) });
   const body = await r.json().catch(() => null);
   if (!r.ok) throw new Error(`${method} ${p} → ${r.status} ${JSON.stringify(body)}`);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON from our own API
   return body as any;
 }
 const MODERN = "2026-07-28";
@@ -148,7 +149,8 @@ async function closedLoop(call: () => Promise<{ ok: boolean; status?: number }>,
       const t = performance.now();
       const r = await call();
       lat.push(performance.now() - t);
-      r.ok ? ok++ : fail++;
+      if (r.ok) ok++;
+      else fail++;
     }
   }));
   const el = (performance.now() - t0) / 1000;
@@ -234,8 +236,8 @@ async function main() {
   const inst = await api(srv.url, "/api/v1/mcp-instances/ensure", key, "POST", { tool_pack_id: pack.id, user_identifier: "bench-user" });
   await api(srv.url, `/api/v1/registered-users/${inst.registered_user_id}/connections`, key, "POST", { connector: "stripe", credentials: { secret_key: secret } });
   const instPath = new URL(inst.url).pathname;
-  const allTools = connectors.flatMap((c) => c.tools.map((t: any) => t.name as string));
-  const bigPack = await api(srv.url, "/api/v1/tool-packs", key, "POST", { name: "Big", entries: connectors.map((c) => ({ connector: c.slug, tools: c.tools.map((t: any) => t.name) })) });
+  const allTools = connectors.flatMap((c) => c.tools.map((t) => t.name));
+  const bigPack = await api(srv.url, "/api/v1/tool-packs", key, "POST", { name: "Big", entries: connectors.map((c) => ({ connector: c.slug, tools: c.tools.map((t) => t.name) })) });
   const bigInst = await api(srv.url, "/api/v1/mcp-instances/ensure", key, "POST", { tool_pack_id: bigPack.id, user_identifier: "bench-user" });
   const bigPath = new URL(bigInst.url).pathname;
 
@@ -401,7 +403,7 @@ async function main() {
   const advRatio = Math.max(...["100KB", "1MB", "10MB"].filter((l) => scanRes[`${l}_normal`]).map((l) => scanRes[`${l}_adversarial`]!.ms_per_mb / scanRes[`${l}_normal`]!.ms_per_mb));
   t("Scan MB/s (normal, ≥100 KB, min)", `${fmt(minN, 1)} MB/s; ` + Object.entries(scanRes).map(([k, v]) => `${k} ${fmt(v.mb_per_s, 1)}`).join(", "), "≥ 50 MB/s", minN >= 50);
   t("Scan adversarial / normal time per MB (max)", `${fmt(advRatio, 2)}×`, "≤ 1.5×", advRatio <= 1.5);
-  const mem = results.memory as any;
+  const mem = results.memory as { growth_pct: number; rss_after_warmup_mb: number; rss_after_soak_mb: number };
   t(`RSS growth over soak (${C.soakMs / 1000} s, c=16)`, `${fmt(mem.growth_pct, 1)} % (${fmt(mem.rss_after_warmup_mb, 0)} → ${fmt(mem.rss_after_soak_mb, 0)} MB)`, "≤ 10 %", mem.growth_pct <= 10);
   t("Cold start to /api/health", `${fmt(cold.to_health_ms, 0)} ms`, "", null);
   t("Cold start to first tools/call", `${fmt(cold.to_first_tools_call_ms, 0)} ms`, "", null);
