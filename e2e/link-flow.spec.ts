@@ -233,7 +233,8 @@ test("the whole flow: link token → embedded Link (popup) on another site → G
 });
 
 test("reconnecting a reauth_required connection in the browser: the agent's link_url → 'needs reconnecting' → oidc-provider → same connection id, active, next tools/call works", async ({ page, request }) => {
-  test.skip(!flow, "needs the whole flow above");
+  // Builds on the connection the whole-flow test made: without it this test fails, it is never skipped.
+  expect(flow, "the whole-flow test above must have connected GitHub").toBeTruthy();
   const { ru, url, connectionId } = flow!;
 
   // The user revokes the app at the provider: the refresh token is revoked at oidc-provider,
