@@ -1,6 +1,7 @@
 import type { DbOrTx } from "@/db/client";
 import { environmentWithOrganization } from "@/db/queries/link";
 import { getEnvironmentSettings } from "@/lib/environment-settings/service";
+import type { EnvironmentSettings } from "@/lib/schemas/environment-settings";
 
 export type LinkBranding = { name: string; logoUrl: string | null; accentColor: string };
 
@@ -11,9 +12,9 @@ export const DEFAULT_ACCENT = "#4f46e5";
  * (name, logo, accent colour), else the organization's name and the default accent. The one
  * place that reads them; values are re-checked here because they reach markup.
  */
-export async function linkBranding(db: DbOrTx, environmentId: string): Promise<LinkBranding> {
-  const [env, settings] = await Promise.all([environmentWithOrganization(db, environmentId), getEnvironmentSettings(db, environmentId)]);
-  const b = settings.settings.branding;
+export async function linkBranding(db: DbOrTx, environmentId: string, settings?: EnvironmentSettings): Promise<LinkBranding> {
+  const [env, read] = await Promise.all([environmentWithOrganization(db, environmentId), settings ? null : getEnvironmentSettings(db, environmentId)]);
+  const b = (settings ?? read!.settings).branding;
   return { name: b?.name ?? env?.organizationName ?? "Latchkey", logoUrl: safeLogoUrl(b?.logo_url), accentColor: safeAccent(b?.accent_color) };
 }
 

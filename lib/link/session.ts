@@ -152,12 +152,14 @@ export async function requireAllowedConnector(db: DbOrTx, session: Pick<LinkSess
 }
 
 export async function linkSessionView(rt: Rt, session: LinkSession): Promise<LinkSessionView> {
-  const [env, branding, conns, allowed, embedOrigins] = await Promise.all([
+  // One read of the settings row serves both the branding and the embedding origins.
+  const { settings } = await getEnvironmentSettings(rt.db, session.environmentId);
+  const embedOrigins = settings.embed?.allowed_origins ?? [];
+  const [env, branding, conns, allowed] = await Promise.all([
     environmentOf(rt.db, session.environmentId),
-    linkBranding(rt.db, session.environmentId),
+    linkBranding(rt.db, session.environmentId, settings),
     userConnections(rt.db, session.environmentId, session.registeredUserId),
     sessionConnectors(rt.db, session),
-    embedOriginsOf(rt.db, session.environmentId),
   ]);
   const byConnector = new Map(conns.map((c) => [c.connector, c]));
   const connectors = allowed.map(({ def, available }): LinkConnectorView => {
