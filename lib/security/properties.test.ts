@@ -14,8 +14,12 @@ import { createSseRedactor, createStreamRedactor } from "./stream";
 
 const policy = effectivePolicy(defaultRules().map((r) => ({ ...r, action: "redact" as const })));
 const ctx = { direction: "results" as const };
-/** Separators that are boundaries for every detector, so the filler cannot change what the secret is. */
-const plant = (pre: string, secret: string, post: string) => `${pre} : ${secret} ; ${post}`;
+/**
+ * Separators that are boundaries for every detector, so the filler cannot change what the secret is.
+ * The "|" keeps a filler ending in a version word ("v", "ver") from reading as "v: 1.2.3.4", which is
+ * rightly not an address.
+ */
+const plant = (pre: string, secret: string, post: string) => `${pre} | ${secret} ; ${post}`;
 
 // Secrets: up to four corpus positives per detector that are redacted in the planting context.
 const pool: { detector: DetectorId; value: string }[] = [];
