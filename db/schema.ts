@@ -776,3 +776,54 @@ export const mcpServers = pgTable(
   (t) => [uniqueIndex("mcp_servers_env_slug_idx").on(t.environmentId, t.slug), index("mcp_servers_env_id_idx").on(t.environmentId, t.id)],
 );
 export type McpServer = typeof mcpServers.$inferSelect;
+
+// ---------------------------------------------------------------- agents and agent sessions (Wacht)
+
+/**
+ * An agent: upstream MCP servers attached to it (what a session may connect) and tool packs
+ * whose tools every session serves. Ids are checked against the environment when saved; a
+ * server or pack deleted later simply drops out.
+ */
+export const agents = pgTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    serverIds: jsonb("server_ids").$type<string[]>().notNull().default([]),
+    toolPackIds: jsonb("tool_pack_ids").$type<string[]>().notNull().default([]),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("agents_env_id_idx").on(t.environmentId, t.id)],
+);
+export type Agent = typeof agents.$inferSelect;
+
+/** One agent run for one registered user; its ticket authenticates MCP URL 4. */
+export const agentSessions = pgTable(
+  "agent_sessions",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    registeredUserId: text("registered_user_id")
+      .notNull()
+      .references(() => registeredUsers.id, { onDelete: "cascade" }),
+    /** SHA-256 of the session ticket; the ticket itself is shown once. */
+    ticketHash: text("ticket_hash").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** The attached servers this session has connected: what its MCP URL serves. */
+    connectedServerIds: jsonb("connected_server_ids").$type<string[]>().notNull().default([]),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("agent_sessions_ticket_idx").on(t.ticketHash), index("agent_sessions_env_id_idx").on(t.environmentId, t.id)],
+);
+export type AgentSession = typeof agentSessions.$inferSelect;

@@ -29,6 +29,8 @@ export const idPrefixes = {
   magicLinkSession: "mls",
   email: "eml",
   mcpServer: "srv",
+  agent: "agt",
+  agentSession: "ags",
   request: "req",
 } as const;
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { serveMcp, resolveApiKeyRequest, resolveInstanceRequest, type ResolvedMcp } from "@/lib/gateway/serve";
 import { resolveGatewayRequest } from "@/lib/gateway-tokens/resolve";
+import { resolveAgentSessionRequest } from "@/lib/agents/resolve";
 import { tooLargeResponse } from "@/lib/mcp/handler";
 import { readNodeRequest, writeNodeResponse } from "@/lib/mcp/node-adapter";
 import { requestIdFromHeader } from "@/lib/http/request";
@@ -11,6 +12,8 @@ import { inQueryScope } from "@/lib/metrics/registry";
 import { mcpRequests } from "@/lib/gateway/metrics";
 
 const INSTANCE = /^\/mcp\/i\/([^/?#]+)\/?(?:\?.*)?$/;
+/** MCP URL 4: `/mcp/sessions/{agent_session_id}` with the session ticket. */
+const SESSION = /^\/mcp\/sessions\/([^/?#]+)\/?(?:\?.*)?$/;
 const PACK_USER = /^\/api\/v1\/tool-packs\/([^/?#]+)\/registered-users\/([^/?#]+)\/mcp\/?(?:\?.*)?$/;
 /** `/mcp/{tool_pack_slug}`; `/mcp/i/…` is the instance URL and matched first. */
 const GATEWAY = /^\/mcp\/([^/?#]+)\/?(?:\?.*)?$/;
@@ -18,7 +21,7 @@ const GATEWAY = /^\/mcp\/([^/?#]+)\/?(?:\?.*)?$/;
 /** Whether the production server answers this path itself instead of handing it to Next. */
 export function isMcpPath(url: string | undefined): boolean {
   // Exact shapes only: a longer path under /mcp/ is no MCP URL (Next answers it with 404).
-  return Boolean(url && ((url.startsWith("/mcp/i/") && INSTANCE.test(url)) || (url.startsWith("/api/v1/tool-packs/") && PACK_USER.test(url)) || (url.startsWith("/mcp/") && !url.startsWith("/mcp/i/") && GATEWAY.test(url))));
+  return Boolean(url && ((url.startsWith("/mcp/i/") && INSTANCE.test(url)) || (url.startsWith("/mcp/sessions/") && SESSION.test(url)) || (url.startsWith("/api/v1/tool-packs/") && PACK_USER.test(url)) || (url.startsWith("/mcp/") && !url.startsWith("/mcp/i/") && GATEWAY.test(url))));
 }
 
 function header(req: IncomingMessage, name: string): string | null {
@@ -41,8 +44,11 @@ async function handle(rt: Runtime, req: IncomingMessage, res: ServerResponse, ba
     const url = req.url ?? "/";
     let resolved: ResolvedMcp;
     const inst = INSTANCE.exec(url);
-    const gateway = inst ? null : GATEWAY.exec(url);
-    if (inst) {
+    const session = inst ? null : SESSION.exec(url);
+    const gateway = inst || session ? null : GATEWAY.exec(url);
+    if (session) {
+      resolved = await resolveAgentSessionRequest(rt, { authorization: header(req, "authorization"), sessionId: decodeURIComponent(session[1]!) });
+    } else if (inst) {
       resolved = await resolveInstanceRequest(rt, decodeURIComponent(inst[1]!));
     } else if (gateway) {
       resolved = await resolveGatewayRequest(rt, {

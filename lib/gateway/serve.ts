@@ -20,9 +20,9 @@ export type ResolvedMcp = {
   registeredUser: RegisteredUser | null;
   /**
    * Who is calling: `api_key:key_…`, `instance:mcpi_…`, `gateway_token:gwt_…`, `user_token:ut_…`,
-   * `idp:ru_…` (any JWT of that user). Part of the session binding.
+   * `idp:ru_…` (any JWT of that user), `agent_session:ags_…`. Part of the session binding.
    */
-  principal: { type: "api_key" | "instance" | "gateway_token" | "user_token" | "idp"; id: string };
+  principal: { type: "api_key" | "instance" | "gateway_token" | "user_token" | "idp" | "agent_session"; id: string };
   /** URL 3 with an end user: a call that needs an account connected answers HTTP 401 McpAuthRequiredError. */
   authRequiredAsHttp?: boolean;
 };

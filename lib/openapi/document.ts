@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { errorStatus, type ErrorCode } from "@/lib/errors";
 import type { Operation } from "@/lib/openapi/operation";
+import { agentOperations } from "@/lib/schemas/agents";
 import { apiKeyOperations } from "@/lib/schemas/api-keys";
 import { connectionOperations } from "@/lib/schemas/connections";
 import { connectorOperations } from "@/lib/schemas/connectors";
@@ -29,6 +30,7 @@ export const allOperations: Operation[] = [
   ...Object.values(webhookOperations),
   ...Object.values(magicLinkOperations),
   ...Object.values(mcpServerOperations),
+  ...Object.values(agentOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;
