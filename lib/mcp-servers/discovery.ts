@@ -122,6 +122,13 @@ export async function discoverMcpServer(serverUrl: string, fetcher: OutboundFetc
   const getJson = async (url: string): Promise<Record<string, unknown> | null> => {
     const res = await get(url, { headers: { accept: "application/json" } });
     if (!res || res.status !== 200) return null;
+    // JSON only (SECURITY-CHECKS S5): an HTML page or anything else is not metadata, whatever it contains.
+    const type = (res.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
+      await res.body?.cancel().catch(() => {});
+      r.tried[r.tried.length - 1]!.outcome += " (not JSON)";
+      return null;
+    }
     try {
       const body: unknown = await res.json();
       if (isObject(body)) return body;
@@ -187,7 +194,8 @@ export async function discoverMcpServer(serverUrl: string, fetcher: OutboundFetc
       if (!meta) continue;
       // The metadata must be about the issuer we asked for (mix-up defence).
       if (meta.issuer !== issuer) {
-        r.tried[r.tried.length - 1]!.outcome += ` (issuer ${JSON.stringify(meta.issuer)} does not match)`;
+        // The fetched value is not echoed: what a server puts in its metadata is not ours to repeat.
+        r.tried[r.tried.length - 1]!.outcome += " (issuer does not match)";
         continue;
       }
       as = meta;

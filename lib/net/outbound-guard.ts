@@ -154,9 +154,14 @@ async function pin(u: URL, allowlisted: boolean, resolve: Resolver): Promise<Res
 
 /** A dispatcher whose every connection goes to `addr`, whatever the name would resolve to now. */
 function pinnedAgent(addr: ResolvedAddress, opts: { connections?: number; keepAlive?: boolean } = {}): Agent {
+  // The answer is given asynchronously, as a real lookup would: answered synchronously, a
+  // connect that fails at once (ENETUNREACH) is reported on a socket nobody listens to yet,
+  // which is an uncaught exception that would take the process down.
   const lookup = ((_host: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
-    if (opts?.all) cb(null, [{ address: addr.address, family: addr.family }]);
-    else cb(null, addr.address, addr.family);
+    process.nextTick(() => {
+      if (opts?.all) cb(null, [{ address: addr.address, family: addr.family }]);
+      else cb(null, addr.address, addr.family);
+    });
   }) as unknown as LookupFunction;
   if (opts.keepAlive) return new Agent({ connect: { lookup }, connections: opts.connections ?? 16, keepAliveTimeout: 30_000 });
   return new Agent({ connect: { lookup }, connections: 1, pipelining: 0 });
