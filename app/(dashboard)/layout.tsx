@@ -45,6 +45,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/connectors">Connectors</NavLink>
             <NavLink href="/link-demo">Link demo</NavLink>
             <NavLink href="/tool-packs">Tool packs</NavLink>
+            <NavLink href="/mcp-servers">MCP servers</NavLink>
             <NavLink href="/tool-calls">Tool calls</NavLink>
             <NavLink href="/webhooks">Webhooks</NavLink>
             <NavLink href="/outbox">Email outbox</NavLink>

@@ -40,6 +40,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/connectors/[slug]": "/connectors/github",
   "/link-demo": "/link-demo",
   "/tool-packs": "/tool-packs",
+  "/mcp-servers": "/mcp-servers",
   "/tool-calls": "/tool-calls",
   "/tool-packs/[id]": `/tool-packs/${unknownId("tp")}`,
   "/webhooks": "/webhooks",

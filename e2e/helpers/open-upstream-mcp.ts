@@ -5,13 +5,14 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import * as z from "zod";
 
 /**
- * An MCP server that needs no credentials: the SDK's McpServer over Streamable HTTP
- * (stateless, JSON responses) on 127.0.0.1, with one tool per given name that answers
- * `<tool>: <text>`. Counts the requests it receives.
+ * An MCP server that needs no credentials (or, with `token`, a static bearer token and no
+ * published metadata): the SDK's McpServer over Streamable HTTP (stateless, JSON responses)
+ * on 127.0.0.1, with one tool per given name that answers `<tool>: <text>`. Counts the
+ * requests it receives.
  */
 export type OpenUpstreamMcp = { url: string; origin: string; requests: () => number; close(): Promise<void> };
 
-export async function startOpenUpstreamMcp(opts: { name: string; tools: string[] }): Promise<OpenUpstreamMcp> {
+export async function startOpenUpstreamMcp(opts: { name: string; tools: string[]; token?: string }): Promise<OpenUpstreamMcp> {
   let count = 0;
   const srv = http.createServer();
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
@@ -20,6 +21,10 @@ export async function startOpenUpstreamMcp(opts: { name: string; tools: string[]
     count++;
     if (req.url !== "/mcp") {
       res.writeHead(404).end();
+      return;
+    }
+    if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) {
+      res.writeHead(401, { "www-authenticate": 'Bearer realm="upstream"', "content-type": "application/json" }).end('{"error":"invalid_token"}');
       return;
     }
     const mcp = new McpServer({ name: opts.name, version: "1.0.0" });
