@@ -21,11 +21,19 @@ let alpha: OpenUpstreamMcp;
 let beta: OpenUpstreamMcp;
 let gamma: OpenUpstreamMcp;
 const tickets: string[] = [];
+const METRICS_TOKEN = "metrics-token-for-agents-0123456789";
+
+/** Database queries the server made while answering MCP requests (DESIGN §8), from /api/metrics. */
+async function mcpQueries(): Promise<number> {
+  const text = await (await fetch(`${server.url}/api/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const line = text.split("\n").find((l) => l.startsWith('latchkey_db_queries_total{scope="mcp"} '));
+  return line ? Number(line.split(" ").pop()) : 0;
+}
 
 beforeAll(async () => {
   [alpha, beta, gamma] = await Promise.all([startOpenUpstreamMcp({ name: "alpha", tools: ["ping"] }), startOpenUpstreamMcp({ name: "beta", tools: ["pong"] }), startOpenUpstreamMcp({ name: "gamma", tools: ["secret"] })]);
   const allow = [alpha, beta, gamma].map((u) => `127.0.0.1:${new URL(u.url).port}`).join(",");
-  server = await startServer({ db, env: { LATCHKEY_OUTBOUND_ALLOWLIST: allow } });
+  server = await startServer({ db, env: { LATCHKEY_OUTBOUND_ALLOWLIST: allow, LATCHKEY_METRICS_TOKEN: METRICS_TOKEN } });
   http_ = client(server.url);
   key = await createApiKeyViaCli(server, "test", "agents");
   otherKey = await createApiKeyViaCli(server, "production", "agents-other");
@@ -141,6 +149,12 @@ describe(`agents and agent sessions [${db}]`, () => {
     await expect(c.callTool({ name: "alpha__ping", arguments: { text: "x" } })).rejects.toThrow();
     const b = (await c.callTool({ name: "beta__pong", arguments: { text: "yo" } })) as { content: { text: string }[] };
     expect(b.content[0]!.text).toBe("pong: yo");
+    // Warm: the session URL answers tools/list and tools/call without a database query.
+    const q0 = await mcpQueries();
+    expect(q0).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) await c.callTool({ name: "beta__pong", arguments: { text: `warm ${i}` } });
+    expect(await names(c)).toContain("beta__pong");
+    expect(await mcpQueries()).toBe(q0);
     await c.close();
   });
 
