@@ -7,15 +7,18 @@ import { startOpenUpstreamMcp, type OpenUpstreamMcp } from "./helpers/open-upstr
 // The upstreams are SDK-built MCP servers on 127.0.0.1 (allowlisted in playwright.config.ts).
 let guarded: OpenUpstreamMcp;
 let open: OpenUpstreamMcp;
+let oauth: OpenUpstreamMcp;
 const TOKEN = `upstream-token-${Math.random().toString(36).slice(2)}`;
 
 test.beforeAll(async () => {
   guarded = await startOpenUpstreamMcp({ name: "guarded", tools: ["echo", "add"], token: TOKEN });
   open = await startOpenUpstreamMcp({ name: "open", tools: ["ping"] });
+  oauth = await startOpenUpstreamMcp({ name: "vendor", tools: ["search", "fetch", "summarize"], oauth: { scopes: ["tools:read"] } });
 });
 test.afterAll(async () => {
   await guarded?.close();
   await open?.close();
+  await oauth?.close();
 });
 
 test.describe("MCP servers wizard", () => {
@@ -78,8 +81,27 @@ test.describe("MCP servers wizard", () => {
     await row.getByRole("button", { name: "Delete" }).click();
     await expect(page.getByTestId("mcp-server-row")).toHaveCount(1);
 
+    // An OAuth server: discovery finds every endpoint, creating registers a client (DCR), and the
+    // test connection gets a client-credentials token for exactly this resource.
+    await page.getByLabel("Server URL").fill(oauth.url);
+    await page.getByRole("button", { name: "Discover" }).click();
+    await expect(found.getByTestId("discovery-recommended")).toHaveText("OAuth client credentials");
+    await expect(found).toContainText(`${oauth.origin}/authorize`);
+    await expect(found).toContainText(`${oauth.origin}/token`);
+    await expect(found).toContainText(`${oauth.origin}/register`);
+    await expect(found).toContainText(oauth.url);
+    await expect(found).toContainText("tools:read");
+    await expect(found.getByTestId("discovery-errors")).toHaveCount(0);
+    await expect(found.getByLabel("Token endpoint")).toHaveValue(`${oauth.origin}/token`);
+    await found.getByLabel("Name").fill("Vendor");
+    await found.getByRole("button", { name: "Create server" }).click();
+    await expect(created).toContainText("“Vendor” was added as vendor (OAuth client credentials, client registered by Latchkey)");
+    expect(oauth.registrations()).toBe(1);
+    await created.getByRole("button", { name: "Test connection" }).click();
+    await expect(created.getByTestId("mcp-test-result")).toHaveText("Connected: 3 tools (search, fetch, summarize)");
+
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log", exact: true }).click();
-    await expect(page.locator('tr[data-action="mcp_server.created"]')).toHaveCount(2);
+    await expect(page.locator('tr[data-action="mcp_server.created"]')).toHaveCount(3);
     await expect(page.locator('tr[data-action="mcp_server.deleted"]')).toHaveCount(1);
   });
 });
