@@ -197,6 +197,31 @@ describe(`agents and agent sessions [${db}]`, () => {
     expect((await http_.post(`/api/v1/agent-sessions/${other.id}/servers/${srv.beta}/connect`, { key: key.secret })).status).toBe(409);
   });
 
+  it("the user's session may connect and disconnect its own servers with its ticket (runtime plane), and no other session's", async () => {
+    const ru3 = await http_.post("/api/v1/registered-users", { key: key.secret, json: { origin_user_id: "agent-user-3" } });
+    const mine = (await http_.post(`/api/v1/agents/${agentId}/sessions`, { key: key.secret, json: { registered_user_id: ru3.body.id } })).body;
+    tickets.push(mine.ticket);
+    const c = await connectMcp(mine.mcp_url, mine.ticket);
+    expect(await names(c)).not.toContain("alpha__ping");
+    const r = await http_.post(`/api/v1/agent-sessions/${mine.id}/servers/${srv.alpha}/connect`, { key: mine.ticket });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.connected_servers).toEqual([srv.alpha]);
+    expect(r.text).not.toContain(mine.ticket);
+    expect(await names(c)).toContain("alpha__ping");
+    // Its ticket opens nothing of another session's, and a server not attached to the agent stays refused.
+    const cross = await http_.post(`/api/v1/agent-sessions/${session.id}/servers/${srv.alpha}/connect`, { key: mine.ticket });
+    expect(cross.status).toBe(403);
+    expect((await http_.post(`/api/v1/agent-sessions/${mine.id}/servers/${srv.gamma}/connect`, { key: mine.ticket })).status).toBe(403);
+    expect((await http_.post(`/api/v1/agent-sessions/${mine.id}/servers/${srv.alpha}/connect`, { key: `lk_ags_${"B".repeat(43)}` })).status).toBe(401);
+    // Nor does a ticket work on the rest of the API.
+    expect((await http_.get(`/api/v1/agent-sessions/${mine.id}`, { key: mine.ticket })).status).toBe(401);
+    expect((await http_.post(`/api/v1/agent-sessions/${mine.id}/servers/${srv.alpha}/disconnect`, { key: mine.ticket })).body.connected_servers).toEqual([]);
+    expect(await names(c)).not.toContain("alpha__ping");
+    await c.close();
+    expect((await http_.del(`/api/v1/agent-sessions/${mine.id}`, { key: key.secret })).body.status).toBe("ended");
+    expect((await http_.post(`/api/v1/agent-sessions/${mine.id}/servers/${srv.alpha}/connect`, { key: mine.ticket })).status).toBe(401);
+  });
+
   it("detaching a server from the agent takes it out of open sessions at once", async () => {
     const c = await connectMcp(session.mcp_url, session.ticket);
     expect(await names(c)).toContain("beta__pong");
@@ -221,7 +246,10 @@ describe(`agents and agent sessions [${db}]`, () => {
       const audit = await h.db.select().from(auditLog);
       const actions = audit.map((a) => a.action);
       for (const a of ["agent.created", "agent.updated", "agent.deleted", "agent_session.created", "agent_session.ended", "agent_session.server_connected", "agent_session.server_disconnected"]) expect(actions).toContain(a);
-      expect(audit.filter((a) => a.action === "agent_session.server_connected")).toHaveLength(2);
+      const connects = audit.filter((a) => a.action === "agent_session.server_connected");
+      expect(connects).toHaveLength(3);
+      // The one made with the ticket names the end user as its actor.
+      expect(connects.filter((a) => a.actorType === "end_user")).toHaveLength(1);
       expect(audit.find((a) => a.action === "agent_session.server_disconnected")?.metadata).toMatchObject({ server_id: srv.alpha, agent_id: agentId });
       const rows = await h.db.select().from(agentSessions);
       expect(rows.length).toBeGreaterThanOrEqual(2);

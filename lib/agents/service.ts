@@ -1,9 +1,9 @@
 import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { findRegisteredUser } from "@/db/queries/registered-users";
-import { agents, agentSessions, mcpServers, toolPacks, type Agent, type AgentSession, type Environment } from "@/db/schema";
+import { agents, agentSessions, environments, mcpServers, toolPacks, type Agent, type AgentSession, type Environment } from "@/db/schema";
 import { recordAudit, type Actor } from "@/lib/audit/record";
-import { generateToken } from "@/lib/crypto/tokens";
+import { generateToken, hashToken } from "@/lib/crypto/tokens";
 import { AppError, notFound, type FieldIssue } from "@/lib/errors";
 import { decodeCursor, page } from "@/lib/http/pagination";
 import { createId } from "@/lib/ids";
@@ -245,4 +245,15 @@ export async function setSessionServer(db: DbOrTx, input: { environment: Env; id
     });
     return { session: after!, agent };
   });
+}
+
+/** A session by its ticket (the runtime plane's credential), with its environment; null when unknown. */
+export async function findSessionByTicket(db: DbOrTx, ticket: string) {
+  if (!TICKET_PATTERN.test(ticket)) return null;
+  const [row] = await db
+    .select({ session: agentSessions, environment: environments })
+    .from(agentSessions)
+    .innerJoin(environments, eq(environments.id, agentSessions.environmentId))
+    .where(eq(agentSessions.ticketHash, hashToken(ticket)));
+  return row ?? null;
 }
