@@ -316,10 +316,11 @@ function environment() {
 type Row = { figure: string; value: string; target?: string; met?: boolean | null; note?: string };
 const rows: Row[] = [];
 const results: Record<string, unknown> = {};
+/** Stops the throwaway PostgreSQL cluster (--pg), also when the bench fails. */
+let pgStop: (() => Promise<void>) | null = null;
 
 async function main() {
   if (!existsSync(path.join(ROOT, "dist", "server.js")) || !existsSync(path.join(ROOT, ".next", "BUILD_ID"))) throw new Error("no production build: run `npm run build` first");
-  let pgStop: (() => Promise<void>) | null = null;
   let databaseUrl: string | undefined;
   let bigDatabaseUrl: string | undefined;
   let adminUrl = "";
@@ -623,6 +624,7 @@ async function main() {
   await sandbox.close();
   await upstreams.stop();
   if (pgStop) await pgStop();
+  pgStop = null;
 
   // ---- (7) security-gateway scan, in process.
   log("scan");
@@ -706,7 +708,8 @@ async function main() {
   writeFileSync(path.join(ROOT, "bench", QUICK ? "results.quick.json" : "results.json"), JSON.stringify({ environment: envInfo, runtime_s: (Date.now() - T0) / 1000, results, table: rows }, null, 2) + "\n");
 }
 
-main().then(() => process.exit(0), (e) => {
+main().then(() => process.exit(0), async (e) => {
   console.error(e);
+  await pgStop?.().catch(() => {});
   process.exit(1);
 });
