@@ -36,10 +36,11 @@ setTimeout(() => {
   process.exit(1);
 }, WATCHDOG_S * 1000).unref();
 
-// Every phase is capped by count and by time, so --quick stays a smoke test (< 60 s) on a busy machine.
+// Every phase is capped by count and by time (roundMs: a request-by-request round stops there,
+// after at least 5 samples), so a busy machine slows the bench down only so much.
 const C = QUICK
-  ? { rounds: 3, pairs: 30, upPairs: 12, tputMs: 200, rateMs: 400, rateCap: 150, satMs: 500, listCalls: 8, soakMs: 1000, scanReps: 1, users: 1_000, scalePairs: 20 }
-  : { rounds: 5, pairs: 200, upPairs: 100, tputMs: 1500, rateMs: 2000, rateCap: 8000, satMs: 4000, listCalls: 40, soakMs: 30000, scanReps: 3, users: 100_000, scalePairs: 100 };
+  ? { rounds: 3, pairs: 30, upPairs: 12, tputMs: 200, rateMs: 400, rateCap: 150, satMs: 500, listCalls: 8, soakMs: 1000, scanReps: 1, users: 1_000, scalePairs: 20, roundMs: 500 }
+  : { rounds: 5, pairs: 200, upPairs: 100, tputMs: 1500, rateMs: 2000, rateCap: 8000, satMs: 4000, listCalls: 40, soakMs: 30000, scanReps: 3, users: 100_000, scalePairs: 100, roundMs: 4000 };
 const SMALL_USERS = 100;
 const CONNS_PER_USER = 3;
 
@@ -466,7 +467,7 @@ async function main() {
   const pr50: number[] = [], pr99: number[] = [], dmed: number[] = [];
   for (let r = 0; r < C.rounds; r++) {
     const diffs: number[] = [], ds: number[] = [];
-    for (let i = 0; i < C.pairs; i++) {
+    for (let i = 0, until = performance.now() + C.roundMs; i < C.pairs && (i < 5 || performance.now() < until); i++) {
       const d = await timed(dCall);
       const g = await timed(gCall);
       diffs.push(g - d); ds.push(d);
@@ -524,7 +525,7 @@ async function main() {
     const n50: number[] = [], n99: number[] = [], a50: number[] = [], a99: number[] = [], d50: number[] = [];
     for (let r = 0; r < C.rounds; r++) {
       const dn: number[] = [], da: number[] = [], ds: number[] = [];
-      for (let i = 0; i < C.upPairs; i++) {
+      for (let i = 0, until = performance.now() + C.roundMs; i < C.upPairs && (i < 5 || performance.now() < until); i++) {
         const d = await timed(u.direct);
         // Alternate which mount goes right after the direct call.
         let n: number, a: number;
@@ -566,7 +567,7 @@ async function main() {
   const lp50: number[] = [], lp99: number[] = [], ldiff: number[] = [], la50: number[] = [];
   for (let r = 0; r < C.rounds; r++) {
     const b: number[] = [], s: number[] = [], a: number[] = [];
-    for (let i = 0; i < C.listCalls; i++) { s.push(await timed(smallList)); b.push(await timed(bigListN)); a.push(await timed(bigListA)); }
+    for (let i = 0, until = performance.now() + C.roundMs; i < C.listCalls && (i < 5 || performance.now() < until); i++) { s.push(await timed(smallList)); b.push(await timed(bigListN)); a.push(await timed(bigListA)); }
     lp50.push(median(b)); lp99.push(p99(b)); ldiff.push(median(b) - median(s)); la50.push(median(a));
   }
   results.tools_list = { tools: LIST_SOURCES * 25, sources: LIST_SOURCES, p50_ms: summarize(lp50), p99_ms: summarize(lp99), small_pack_tools: smallTools, diff_vs_small_pack_ms: summarize(ldiff), app_router_p50_ms: summarize(la50) };
@@ -605,7 +606,7 @@ async function main() {
   const scaleRatio: number[] = [], scaleDiff: number[] = [];
   for (let r = 0; r < C.rounds; r++) {
     const s: number[] = [], b: number[] = [];
-    for (let i = 0; i < C.scalePairs; i++) {
+    for (let i = 0, until = performance.now() + C.roundMs; i < C.scalePairs && (i < 5 || performance.now() < until); i++) {
       if (i % 2) { s.push(await timed(gCall)); b.push(await timed(bCall)); } else { b.push(await timed(bCall)); s.push(await timed(gCall)); }
     }
     scaleRatio.push(median(b) / median(s)); scaleDiff.push(median(b) - median(s));
