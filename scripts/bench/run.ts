@@ -51,6 +51,8 @@ process.on("exit", () => {
   for (const c of children) c.kill("SIGKILL");
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
+// Interrupted (Ctrl-C, or scripts/test.mjs passing its signal on): exit through the handler above.
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => process.exit(130));
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = net.createServer();
