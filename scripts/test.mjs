@@ -2,6 +2,7 @@
 //   a. tsc --noEmit
 //   b. unit tests (vitest project "unit")
 //   c. npm run build (skipped with LATCHKEY_SKIP_BUILD=1) — integration runs the production build
+//   c2. bench smoke: `npm run bench -- --quick` on the build (completes and prints its table; no target asserted)
 //   d. a throwaway PostgreSQL cluster (scripts/pg-cluster.mjs) → LATCHKEY_TEST_PG_URL
 //   e. integration tests twice: PGlite over e2e/api, PostgreSQL over e2e/api + e2e/pg
 //   f. Playwright, when playwright.config.ts exists
@@ -99,6 +100,24 @@ async function vitest(label, args, env, minTests) {
   return record(label, result, counts);
 }
 
+async function benchSmoke() {
+  const out = path.join(root, "bench", "results.quick.json");
+  const t = Date.now();
+  const result = await run("bench smoke", process.execPath, ["scripts/bench.mjs", "--quick"]);
+  let rows = 0;
+  try {
+    const r = JSON.parse(readFileSync(out, "utf8"));
+    if (Date.parse(r.environment.date) >= t - 1000) rows = r.table.length;
+  } catch {
+    /* no table */
+  }
+  if (result.code === 0 && rows < 20) {
+    process.stdout.write(`✗ bench smoke: expected its table in ${path.relative(root, out)}, found ${rows} rows\n`);
+    result.code = 1;
+  }
+  record(`bench smoke${rows ? `, ${rows} figures` : ""}`, result);
+}
+
 async function stopCluster() {
   if (!cluster) return;
   const c = cluster;
@@ -147,6 +166,11 @@ async function main() {
   } else if (!record("build", await run("build", "npm", ["run", "build"]))) {
     return finish(1);
   }
+
+  // c2. bench smoke, so the harness cannot rot: every phase with tiny counts. Targets are not
+  // asserted (this is no measurement); it must finish and write its whole table. Free ports only,
+  // and every server it starts is stopped before it exits. Not fail-fast: integration still runs.
+  await benchSmoke();
 
   // d. PostgreSQL
   const t = Date.now();
