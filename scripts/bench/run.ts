@@ -672,7 +672,9 @@ async function main() {
     const label = name === "cheap" ? "cheap upstream (raw JSON-RPC echo)" : "realistic upstream (SDK, stateless, server per request)";
     for (const [mount, mLabel] of [["node", "direct mount"], ["app_router", "App Router"]] as const) {
       const x = u[mount]!;
-      t(`Upstream tools/call paired diff p50 / p99, c=1, ${label}, ${mLabel}`, `${fmtS(x.diff_p50_ms!, 3, " ms")} / ${fmtS(x.diff_p99_ms!, 3, " ms")}`, "", null, mount === "node" ? `direct p50 ${fmt(m(u.direct_p50_ms), 3)} ms` : undefined);
+      // The issue's 0.35 ms paired-difference target is for the direct mount; the App Router row is informational.
+      const diffTarget = mount === "node";
+      t(`Upstream tools/call paired diff p50 / p99, c=1, ${label}, ${mLabel}`, `${fmtS(x.diff_p50_ms!, 3, " ms")} / ${fmtS(x.diff_p99_ms!, 3, " ms")}`, diffTarget ? "p50 ≤ 0.35 ms" : "", diffTarget ? m(x.diff_p50_ms!) <= 0.35 : null, mount === "node" ? `direct p50 ${fmt(m(u.direct_p50_ms), 3)} ms` : undefined);
       const ratioTarget = mount === "node" ? 0.9 : 0.55;
       t(`Upstream tools/call throughput ratio c=16, ${label}, ${mLabel}`, fmtS(x.throughput_ratio!, 3), `≥ ${ratioTarget.toFixed(2)}`, m(x.throughput_ratio!) >= ratioTarget, mount === "node" ? `direct ${fmt(m(u.direct_rps), 0)}/s` : undefined);
       const cpuTarget = name !== "cheap" ? null : mount === "node" ? 0.15 : 1.1;
@@ -693,7 +695,7 @@ async function main() {
   t("Scan adversarial / normal time per MB (max)", `${fmt(advRatio, 2)}×`, "≤ 1.5×", advRatio <= 1.5);
   const mem = results.memory as Record<string, number>;
   t(`Post-GC heap growth over soak (${C.soakMs / 1000} s, c=16)`, `${fmt(mem.heap_growth_pct!, 1)} % (${fmt(mem.heap_post_gc_after_warmup_mb!, 1)} → ${fmt(mem.heap_post_gc_after_soak_mb!, 1)} MB)`, "≤ 10 %", mem.heap_growth_pct! <= 10, `${soak.ok} calls; after warm-up, then after every phase above and the soak`);
-  t("  … RSS over the same span", `${fmt(mem.rss_growth_pct!, 1)} % (${fmt(mem.rss_after_warmup_mb!, 0)} → ${fmt(mem.rss_after_soak_mb!, 0)} MB)`, "", null);
+  t("RSS growth over the same span", `${fmt(mem.rss_growth_pct!, 1)} % (${fmt(mem.rss_after_warmup_mb!, 0)} → ${fmt(mem.rss_after_soak_mb!, 0)} MB)`, "≤ 10 %", mem.rss_growth_pct! <= 10);
   t("Cold start to /api/health", `${fmt(cold.to_health_ms, 0)} ms`, "", null);
   t("Cold start to first successful tools/call", `${fmt(cold.to_first_tools_call_ms, 0)} ms`, "", null, `${cold.first_call_attempts} attempt(s)`);
 
