@@ -41,6 +41,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/link-demo": "/link-demo",
   "/tool-packs": "/tool-packs",
   "/tool-calls": "/tool-calls",
+  "/alerts": "/alerts",
   "/tool-packs/[id]": `/tool-packs/${unknownId("tp")}`,
   "/webhooks": "/webhooks",
   "/webhooks/[id]": `/webhooks/${unknownId("whe")}`,
@@ -49,7 +50,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
 };
 
 /** A valid-looking id for a dynamic segment, from the resource it follows (api-keys → key_…). */
-const ID_PREFIX: Record<string, string> = { "api-keys": "key", members: "usr", invitations: "inv", environments: "env", organizations: "org", secrets: "sec", audit: "aud", "registered-users": "ru", connections: "conn", "gateway-tokens": "gwt", tokens: "ut", mcp: "tp", "webhook-endpoints": "whe", "webhook-deliveries": "whd", webhooks: "whe", "magic-links": "ml", outbox: "eml", "mcp-servers": "srv" };
+const ID_PREFIX: Record<string, string> = { "api-keys": "key", members: "usr", invitations: "inv", environments: "env", organizations: "org", secrets: "sec", audit: "aud", "registered-users": "ru", connections: "conn", "gateway-tokens": "gwt", tokens: "ut", mcp: "tp", "webhook-endpoints": "whe", "webhook-deliveries": "whd", webhooks: "whe", "magic-links": "ml", outbox: "eml", "mcp-servers": "srv", alerts: "alrt" };
 
 function walk(dir: string, file: RegExp, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
