@@ -11,6 +11,7 @@ import { inQueryScope } from "@/lib/metrics/registry";
 import { mcpRequests } from "@/lib/gateway/metrics";
 import { httpDuration, httpRequests } from "@/lib/metrics/app";
 import { withSpan } from "@/lib/tracing";
+import { withLogContext } from "@/lib/log";
 
 const INSTANCE = /^\/mcp\/i\/([^/?#]+)\/?(?:\?.*)?$/;
 const PACK_USER = /^\/api\/v1\/tool-packs\/([^/?#]+)\/registered-users\/([^/?#]+)\/mcp\/?(?:\?.*)?$/;
@@ -43,8 +44,12 @@ export function handleNodeMcp(rt: Runtime, req: IncomingMessage, res: ServerResp
   });
 }
 
-async function handle(rt: Runtime, req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
+function handle(rt: Runtime, req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
   const requestId = requestIdFromHeader(header(req, "x-request-id"));
+  return withLogContext(requestId, () => handleIn(rt, req, res, baseUrl, requestId));
+}
+
+async function handleIn(rt: Runtime, req: IncomingMessage, res: ServerResponse, baseUrl: string, requestId: string): Promise<void> {
   try {
     const url = req.url ?? "/";
     const resolved: ResolvedMcp = await withSpan("auth", undefined, () => resolve(rt, req, url, requestId));

@@ -9,6 +9,7 @@ import { inQueryScope } from "@/lib/metrics/registry";
 import { mcpRequests } from "@/lib/gateway/metrics";
 import { httpDuration, httpRequests } from "@/lib/metrics/app";
 import { withSpan } from "@/lib/tracing";
+import { withLogContext } from "@/lib/log";
 
 /**
  * The App Router mount of the MCP core (dev server, serverless hosts). The production server
@@ -25,8 +26,12 @@ export function mcpRoute<P>(resolve: (rt: Runtime, req: Request, params: P, ctx:
     });
   };
 
-  async function serve(req: Request, route: { params: Promise<P> }): Promise<Response> {
+  function serve(req: Request, route: { params: Promise<P> }): Promise<Response> {
     const requestId = requestIdFrom(req);
+    return withLogContext(requestId, () => serveIn(req, route, requestId));
+  }
+
+  async function serveIn(req: Request, route: { params: Promise<P> }, requestId: string): Promise<Response> {
     try {
       const rt = await getRuntime();
       const params = await route.params;

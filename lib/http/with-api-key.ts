@@ -12,6 +12,7 @@ import { getRuntime, type Runtime } from "@/lib/runtime";
 import { withAlertContext } from "@/lib/alerts/context";
 import { httpDuration, httpRequests } from "@/lib/metrics/app";
 import { withSpan } from "@/lib/tracing";
+import { withLogContext } from "@/lib/log";
 
 export type ApiContext = {
   db: Db;
@@ -51,8 +52,9 @@ type RouteContext = { params: Promise<Record<string, string | string[]>> };
 export function withApiKey<O extends Operation>(op: O, handler: (args: HandlerArgs<O>) => Promise<unknown>) {
   return (req: Request, route?: RouteContext): Promise<Response> => {
     const started = performance.now();
+    const requestId = requestIdFrom(req);
     return withSpan(`${op.method.toUpperCase()} ${op.path}`, { "http.route": op.path, "http.request.method": req.method }, async (span) => {
-      const res = await serve(req, route);
+      const res = await withLogContext(requestId, () => serve(req, requestId, route));
       span.setAttribute("http.response.status_code", res.status);
       if (res.status >= 500) span.setError(`HTTP ${res.status}`);
       httpRequests.inc({ route: op.path, method: op.method, status: String(res.status) });
@@ -61,8 +63,7 @@ export function withApiKey<O extends Operation>(op: O, handler: (args: HandlerAr
     }, { kind: "server", traceparent: req.headers.get("traceparent") });
   };
 
-  async function serve(req: Request, route?: RouteContext): Promise<Response> {
-    const requestId = requestIdFrom(req);
+  async function serve(req: Request, requestId: string, route?: RouteContext): Promise<Response> {
     try {
       const rt = await getRuntime();
       const ip = clientIp(req, rt.env.LATCHKEY_TRUST_PROXY_HOPS);
@@ -122,7 +123,7 @@ export function withPublic(handler: (args: { req: Request; requestId: string }) 
   return async (req: Request): Promise<Response> => {
     const requestId = requestIdFrom(req);
     try {
-      const res = await handler({ req, requestId });
+      const res = await withLogContext(requestId, () => handler({ req, requestId }));
       res.headers.set("x-request-id", requestId);
       return res;
     } catch (err) {

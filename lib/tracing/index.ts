@@ -35,28 +35,33 @@ const NOOP: Span = { setAttribute() {}, setError() {}, traceId: "", spanId: "" }
 
 type State = {
   enabled: boolean | undefined;
+  endpoint: string | null;
+  service: string;
   queue: object[];
   timer: NodeJS.Timeout | null;
   flushing: Promise<void> | null;
   als: AsyncLocalStorage<LiveSpan>;
 };
 const KEY = Symbol.for("latchkey.tracing");
-const state: State = ((globalThis as { [KEY]?: State })[KEY] ??= { enabled: undefined, queue: [], timer: null, flushing: null, als: new AsyncLocalStorage() });
+const state: State = ((globalThis as { [KEY]?: State })[KEY] ??= { enabled: undefined, endpoint: null, service: "latchkey", queue: [], timer: null, flushing: null, als: new AsyncLocalStorage() });
 
 export function tracingEnabled(): boolean {
   if (state.enabled === undefined) {
     try {
-      state.enabled = Boolean(getEnv().OTEL_EXPORTER_OTLP_ENDPOINT);
+      const env = getEnv();
+      configureTracing(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null, env.OTEL_SERVICE_NAME);
     } catch {
       state.enabled = false;
     }
   }
-  return state.enabled;
+  return state.enabled!;
 }
 
-/** Tests switch tracing after the environment changed. */
-export function resetTracingForTests() {
-  state.enabled = undefined;
+/** Read from the environment on first use; tests point it at their own receiver. */
+export function configureTracing(endpoint: string | null, service = "latchkey") {
+  state.endpoint = endpoint;
+  state.service = service;
+  state.enabled = Boolean(endpoint);
   state.queue = [];
 }
 
@@ -149,13 +154,12 @@ export async function flushTraces(): Promise<void> {
   if (state.flushing) await state.flushing;
   if (state.queue.length === 0) return;
   const spans = state.queue.splice(0, state.queue.length);
-  const env = getEnv();
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const base = state.endpoint;
   if (!base) return;
   const body = JSON.stringify({
     resourceSpans: [
       {
-        resource: { attributes: [attr("service.name", env.OTEL_SERVICE_NAME)] },
+        resource: { attributes: [attr("service.name", state.service)] },
         scopeSpans: [{ scope: { name: "latchkey" }, spans }],
       },
     ],
