@@ -57,7 +57,7 @@ export function withApiKey<O extends Operation>(op: O, handler: (args: HandlerAr
       const res = await withLogContext(requestId, () => serve(req, requestId, route));
       span.setAttribute("http.response.status_code", res.status);
       if (res.status >= 500) span.setError(`HTTP ${res.status}`);
-      httpRequests.inc({ route: op.path, method: op.method, status: String(res.status) });
+      httpRequests.inc({ route: op.path, method: req.method, status: String(res.status) });
       httpDuration.observe((performance.now() - started) / 1000, { route: op.path });
       return res;
     }, { kind: "server", traceparent: req.headers.get("traceparent") });

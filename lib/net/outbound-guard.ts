@@ -32,12 +32,17 @@ export function setOutboundBlockedHook(fn: BlockedHook | undefined) {
   (globalThis as { [ON_BLOCKED]?: BlockedHook })[ON_BLOCKED] = fn;
 }
 
-function blockedAddress(host: string, message: string): OutboundError {
+/** Tells the listener a private address was refused; for checkers with their own rules (webhooks) too. */
+export function reportBlockedAddress(host: string) {
   try {
     (globalThis as { [ON_BLOCKED]?: BlockedHook })[ON_BLOCKED]?.({ host, reason: "blocked_address" });
   } catch {
     // a listener never changes the refusal
   }
+}
+
+function blockedAddress(host: string, message: string): OutboundError {
+  reportBlockedAddress(host);
   return new OutboundError("blocked_address", message);
 }
 
