@@ -75,12 +75,12 @@ export function raiseAlert(rt: Sink, input: AlertInput): void {
       log.warn("alert without a tenant: logged only", { kind: input.kind });
       return;
     }
-    alertsRaised.inc({ kind: input.kind });
     const now = new Date();
     const windowStart = new Date(Math.floor(now.getTime() / ALERT_WINDOW_MS) * ALERT_WINDOW_MS);
     const dedupKey = (input.dedupKey ?? defaultDedupKey(input)).slice(0, 500);
     const k = `${input.environmentId}\n${dedupKey}\n${windowStart.getTime()}`;
     const n = Math.max(1, Math.floor(input.count ?? 1));
+    alertsRaised.inc({ kind: input.kind }, n);
     const p = state.pending.get(k);
     if (p) {
       p.count += n;
