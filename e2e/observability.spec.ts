@@ -10,7 +10,10 @@ async function signIn(page: Page) {
   await expect(page.getByTestId("env-badge")).toBeVisible();
 }
 
-const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
+async function nav(page: Page, name: string) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(name === "Overview" ? "·" : name);
+}
 
 test("alerts: empty state, an SSRF attempt becomes an alert with a chart bar, acknowledge then resolve", async ({ page }) => {
   await signIn(page);
@@ -29,7 +32,7 @@ test("alerts: empty state, an SSRF attempt becomes an alert with a chart bar, ac
   await expect
     .poll(
       async () => {
-        await page.reload();
+        await page.goto("/alerts");
         return page.getByTestId("alert-rows").locator("tr").count();
       },
       { timeout: 15_000 },
