@@ -11,6 +11,9 @@ import { unseal } from "@/lib/crypto/vault";
 import { checkOutboundUrl } from "@/lib/net/outbound-guard";
 import { createOrganization } from "@/lib/orgs/organizations";
 import { createUser } from "@/lib/orgs/users";
+import { createFormConnection } from "@/lib/connections/service";
+import { markReauthRequired } from "@/lib/connections/refresh";
+import { ensureRegisteredUser } from "@/lib/registered-users/service";
 import { parseAllowlist } from "@/lib/webhooks/deliver";
 import { createWebhookEndpoint } from "@/lib/webhooks/service";
 
@@ -144,5 +147,19 @@ describe("raiseAlert", () => {
     const stats = await alertStats(rt.db, env.id, "hour");
     expect(stats.data.reduce((n, b) => n + b.events, 0)).toBe(3);
     expect(stats.data[0]!.start).toMatch(/T\d\d:00:00\.000Z$/);
+  }, 30_000);
+
+  it("a connection marked reauth_required (refresh refused) raises refresh_failed once per transition, for its user", async () => {
+    const env = await newEnv();
+    const { user } = await ensureRegisteredUser(handle.db, { environment: env, originUserId: "refresh", actor });
+    const { connection } = await createFormConnection(rt, { environment: env, owner: { type: "registered_user", id: user.id }, connector: "stripe", values: { secret_key: "sk_test_refreshalert12345" }, actor });
+    await markReauthRequired(rt, env, connection, "invalid_grant");
+    await markReauthRequired(rt, env, connection, "invalid_grant");
+    await flushAlerts();
+    const rows = await rowsOf(env.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: "refresh_failed", registeredUserId: user.id, count: 1, severity: "low" });
+    expect(rows[0]!.details).toMatchObject({ connection_id: connection.id, connector: "stripe", reason: "invalid_grant" });
+    expect(JSON.stringify(rows[0])).not.toContain("sk_test_refreshalert12345");
   }, 30_000);
 });
