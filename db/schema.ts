@@ -827,3 +827,53 @@ export const agentSessions = pgTable(
   (t) => [uniqueIndex("agent_sessions_ticket_idx").on(t.ticketHash), index("agent_sessions_env_id_idx").on(t.environmentId, t.id)],
 );
 export type AgentSession = typeof agentSessions.$inferSelect;
+
+// ---------------------------------------------------------------- alerts (security events, deduplicated per window)
+
+export const alertKinds = [
+  "security_rule_hit",
+  "auth_failures",
+  "environment_mismatch",
+  "ssrf_blocked",
+  "decrypt_failure",
+  "tool_definition_changed",
+  "refresh_failed",
+] as const;
+export const alertSeverities = ["low", "medium", "high", "critical"] as const;
+export const alertStatuses = ["open", "acknowledged", "resolved"] as const;
+
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: alertKinds }).notNull(),
+    severity: text("severity", { enum: alertSeverities }).notNull(),
+    ruleId: text("rule_id"),
+    toolPackId: text("tool_pack_id"),
+    registeredUserId: text("registered_user_id"),
+    tool: text("tool"),
+    fieldPath: text("field_path"),
+    /** What matched, masked by the raiser: never the value itself. */
+    excerpt: text("excerpt"),
+    /** Short, fixed-vocabulary context (reason codes, ids): no secrets. */
+    details: jsonb("details").$type<Record<string, string | number | boolean | null>>().notNull().default({}),
+    count: integer("count").notNull().default(1),
+    firstSeen: timestamp("first_seen", { withTimezone: true }).notNull().defaultNow(),
+    lastSeen: timestamp("last_seen", { withTimezone: true }).notNull().defaultNow(),
+    status: text("status", { enum: alertStatuses }).notNull().default("open"),
+    dedupKey: text("dedup_key").notNull(),
+    /** Start of the dedup window: one row per (environment, dedup key, window). */
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("alerts_env_dedup_window_idx").on(t.environmentId, t.dedupKey, t.windowStart),
+    index("alerts_env_id_idx").on(t.environmentId, t.id),
+    index("alerts_env_last_seen_idx").on(t.environmentId, t.lastSeen),
+  ],
+);
+export type Alert = typeof alerts.$inferSelect;

@@ -77,6 +77,15 @@ const envSchema = z
         .default("Latchkey <no-reply@localhost>"),
     ),
     LATCHKEY_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318): spans go to {it}/v1/traces. Unset = tracing off, at no cost. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+      emptyToUndefined,
+      z
+        .url()
+        .refine((v) => /^https?:\/\//.test(v), "must be an http(s) URL")
+        .optional(),
+    ),
+    OTEL_SERVICE_NAME: z.preprocess(emptyToUndefined, z.string().max(100).default("latchkey")),
     LATCHKEY_SECURE_COOKIES: z.preprocess(emptyToUndefined, bool.optional()),
     /**
      * Hosts (`host` or `host:port`) that outbound fetches of user-supplied URLs may reach over

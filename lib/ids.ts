@@ -31,6 +31,7 @@ export const idPrefixes = {
   mcpServer: "srv",
   agent: "agt",
   agentSession: "ags",
+  alert: "alrt",
   request: "req",
 } as const;
 

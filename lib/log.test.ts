@@ -49,3 +49,23 @@ describe("K3 the log redactor detects our key format", () => {
     expect(() => JSON.parse(out)).not.toThrow();
   });
 });
+
+describe("request ids on every line", () => {
+  it("lines logged inside withLogContext, also after an await, carry the request id; others do not", async () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    const { withLogContext } = await import("@/lib/log");
+    await withLogContext("req_abc", async () => {
+      log.info("before");
+      await new Promise((r) => setTimeout(r, 5));
+      log.info("after");
+    });
+    log.info("outside");
+    const parsed = lines.map((l) => JSON.parse(l));
+    expect(parsed.map((p) => [p.msg, p.request_id])).toEqual([
+      ["before", "req_abc"],
+      ["after", "req_abc"],
+      ["outside", undefined],
+    ]);
+  });
+});

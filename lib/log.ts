@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { getEnv } from "@/lib/env";
 
 /**
@@ -38,6 +39,17 @@ function serializeError(err: unknown): Record<string, unknown> {
   return out;
 }
 
+type LogContext = { request_id: string };
+const CTX = Symbol.for("latchkey.log.context");
+const g = globalThis as { [CTX]?: AsyncLocalStorage<LogContext> };
+// One store for the custom server and Next's route bundles, which load this module separately.
+const context = (g[CTX] ??= new AsyncLocalStorage<LogContext>());
+
+/** Every line logged while `fn` runs (and in what it starts) carries this request's id. */
+export function withLogContext<T>(requestId: string, fn: () => T): T {
+  return context.run({ request_id: requestId }, fn);
+}
+
 function write(level: Level, msg: string, fields?: Record<string, unknown>) {
   let threshold: number = levels.info;
   try {
@@ -47,6 +59,8 @@ function write(level: Level, msg: string, fields?: Record<string, unknown>) {
   }
   if (levels[level] < threshold) return;
   const entry: Record<string, unknown> = { level, time: new Date().toISOString(), msg };
+  const ctx = context.getStore();
+  if (ctx) entry.request_id = ctx.request_id;
   for (const [k, v] of Object.entries(fields ?? {})) {
     entry[k] = v instanceof Error || k === "err" ? serializeError(v) : v;
   }

@@ -10,6 +10,8 @@ import { log } from "@/lib/log";
 import { HotCache } from "@/lib/gateway/hot-cache";
 import { SharedRateLimiter } from "@/lib/rate-limit/shared-window";
 import { bootstrap, type BootstrapResult } from "@/lib/orgs/bootstrap";
+import { installAlertHooks } from "@/lib/alerts/security-events";
+import { setAlertDatabase } from "@/lib/alerts/raise";
 
 /**
  * Process-wide state: env, database, keyring. Held on globalThis because the custom server
@@ -54,6 +56,7 @@ export type StartOptions = { role: "server" | "cli"; bootstrap: boolean };
 
 async function start(opts: StartOptions): Promise<Runtime> {
   const env = getEnv();
+  installAlertHooks();
   const dataDir = path.resolve(env.LATCHKEY_DATA_DIR);
   const loaded = loadKeyring({ spec: env.LATCHKEY_ENCRYPTION_KEYS, embedded: env.embedded, dataDir });
   if (!loaded) {
@@ -97,6 +100,7 @@ async function start(opts: StartOptions): Promise<Runtime> {
   const sealed = await checkKeyring(handle, loaded.ring);
   if (sealed) log.error("vault sealed: refusing to serve", { reason: sealed });
 
+  setAlertDatabase(() => handle.db);
   const cache = new HotCache();
   const limiter = new SharedRateLimiter(() => handle.db);
   let unlisten: (() => Promise<void>) | undefined;

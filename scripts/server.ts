@@ -9,6 +9,8 @@ import { publicBaseUrl } from "@/lib/gateway/endpoint";
 import { handleNodeMcp, isMcpPath } from "@/lib/gateway/node-route";
 import { isLinkPageRequest, linkFrameCspFor, overrideLinkFrameHeaders } from "@/lib/link/frame-csp";
 import { flushToolCallLog } from "@/lib/tool-calls/log";
+import { flushAlerts } from "@/lib/alerts/raise";
+import { flushTraces } from "@/lib/tracing";
 import { parseAllowlist } from "@/lib/webhooks/deliver";
 import { startWebhookWorker, stopWebhookWorker } from "@/lib/webhooks/worker";
 import { updateLock } from "@/lib/data-dir-lock";
@@ -158,6 +160,8 @@ async function main() {
     setTimeout(() => server.closeAllConnections?.(), 5000).unref();
     await app.close?.().catch(() => {});
     await flushToolCallLog().catch(() => {});
+    await flushAlerts().catch(() => {});
+    await flushTraces().catch(() => {});
     await stopWebhookWorker().catch(() => {});
     await stopRuntime();
     process.exit(0);

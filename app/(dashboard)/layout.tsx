@@ -47,6 +47,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/tool-packs">Tool packs</NavLink>
             <NavLink href="/mcp-servers">MCP servers</NavLink>
             <NavLink href="/tool-calls">Tool calls</NavLink>
+            <NavLink href="/alerts">Alerts</NavLink>
             <NavLink href="/webhooks">Webhooks</NavLink>
             <NavLink href="/outbox">Email outbox</NavLink>
             <NavLink href="/api-keys">API keys</NavLink>

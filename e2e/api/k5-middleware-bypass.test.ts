@@ -42,6 +42,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/tool-packs": "/tool-packs",
   "/mcp-servers": "/mcp-servers",
   "/tool-calls": "/tool-calls",
+  "/alerts": "/alerts",
   "/tool-packs/[id]": `/tool-packs/${unknownId("tp")}`,
   "/webhooks": "/webhooks",
   "/webhooks/[id]": `/webhooks/${unknownId("whe")}`,
@@ -50,7 +51,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
 };
 
 /** A valid-looking id for a dynamic segment, from the resource it follows (api-keys → key_…). */
-const ID_PREFIX: Record<string, string> = { "api-keys": "key", members: "usr", invitations: "inv", environments: "env", organizations: "org", secrets: "sec", audit: "aud", "registered-users": "ru", connections: "conn", "gateway-tokens": "gwt", tokens: "ut", mcp: "tp", "webhook-endpoints": "whe", "webhook-deliveries": "whd", webhooks: "whe", "magic-links": "ml", outbox: "eml", "mcp-servers": "srv", agents: "agt", "agent-sessions": "ags", servers: "srv", sessions: "ags" };
+const ID_PREFIX: Record<string, string> = { "api-keys": "key", members: "usr", invitations: "inv", environments: "env", organizations: "org", secrets: "sec", audit: "aud", "registered-users": "ru", connections: "conn", "gateway-tokens": "gwt", tokens: "ut", mcp: "tp", "webhook-endpoints": "whe", "webhook-deliveries": "whd", webhooks: "whe", "magic-links": "ml", outbox: "eml", "mcp-servers": "srv", agents: "agt", "agent-sessions": "ags", servers: "srv", sessions: "ags", alerts: "alrt" };
 
 function walk(dir: string, file: RegExp, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -5,7 +5,8 @@ import type { Role } from "@/db/schema";
 import { getDashboardContext, hasRole, type DashboardContext } from "@/lib/dashboard/context";
 import { AppError, isAppError, issuesFromZod, type FieldIssue } from "@/lib/errors";
 import { createId } from "@/lib/ids";
-import { log } from "@/lib/log";
+import { log, withLogContext } from "@/lib/log";
+import { withAlertContext } from "@/lib/alerts/context";
 import { getRuntime, type Runtime } from "@/lib/runtime";
 
 export type ActionResult<T> =
@@ -37,7 +38,7 @@ export function authedAction<S extends z.ZodType, T>(
       const rt = await getRuntime();
       let data: T;
       try {
-        data = await fn(parsed.data, { ...ctx, rt, actor: { type: "user", id: ctx.user.id }, requestId });
+        data = await withLogContext(requestId, () => withAlertContext({ environmentId: ctx.environment.id }, () => fn(parsed.data, { ...ctx, rt, actor: { type: "user", id: ctx.user.id }, requestId })));
       } finally {
         // This replica sees its own writes at once; others learn by notification (DESIGN §8).
         rt.cache.invalidateEnvironment(ctx.environment.id);

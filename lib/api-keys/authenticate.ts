@@ -5,6 +5,8 @@ import { recordAudit } from "@/lib/audit/record";
 import { parseApiKey } from "@/lib/crypto/tokens";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { raiseAlert } from "@/lib/alerts/raise";
+import { noteAuthFailure } from "@/lib/alerts/security-events";
 
 export type ApiPrincipal = { apiKey: Pick<ApiKey, "id" | "name" | "mode">; environment: Environment };
 
@@ -42,7 +44,10 @@ export async function authenticateApiKey(
   if (!found) throw invalid();
   const { key, environment } = found;
   const now = new Date();
-  if (key.revokedAt || (key.expiresAt && key.expiresAt <= now)) throw invalid();
+  if (key.revokedAt || (key.expiresAt && key.expiresAt <= now)) {
+    noteAuthFailure({ db }, { environmentId: environment.id, source: `api_key:${key.id}`, ip: input.ip ?? null });
+    throw invalid();
+  }
 
   const expectedMode = environment.kind === "production" ? "live" : "test";
   const headerMismatch = input.environmentHeader && input.environmentHeader !== environment.id;
@@ -57,6 +62,12 @@ export async function authenticateApiKey(
       ip: input.ip ?? null,
       metadata: { presented_mode: parsed.mode, environment_kind: environment.kind, header_mismatch: Boolean(headerMismatch) },
     }).catch((err) => log.error("could not record environment mismatch", { err }));
+    raiseAlert({ db }, {
+      environmentId: environment.id,
+      kind: "environment_mismatch",
+      dedupKey: `environment_mismatch|api_key:${key.id}`,
+      details: { source: `api_key:${key.id}`, presented_mode: parsed.mode, environment_kind: environment.kind, header_mismatch: Boolean(headerMismatch) },
+    });
     throw new AppError({
       code: "environment_mismatch",
       message: headerMismatch

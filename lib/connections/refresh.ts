@@ -8,6 +8,8 @@ import { OAuthGrantError, tokenRequest } from "@/lib/connections/oauth-client";
 import { sha256Hex } from "@/lib/crypto/tokens";
 import { parseScopes } from "@/lib/connections/service";
 import { log } from "@/lib/log";
+import { raiseAlert } from "@/lib/alerts/raise";
+import { tokenRefreshes } from "@/lib/metrics/app";
 import type { Runtime } from "@/lib/runtime";
 import { connectionEventData } from "@/lib/webhooks/events";
 import { emitEvent } from "@/lib/webhooks/outbox";
@@ -59,7 +61,7 @@ async function reread(rt: Rt, env: Env, id: string) {
  * for what the provider did; never anything it sent beyond that.
  */
 export async function markReauthRequired(rt: Rt, env: Env, conn: Pick<Connection, "id" | "connector">, reason: string) {
-  await rt.db.transaction(async (tx) => {
+  const marked = await rt.db.transaction(async (tx) => {
     const [changed] = await tx
       .update(connections)
       .set({ status: "reauth_required", refreshLeaseUntil: null, refreshFailedAt: sql`now()`, updatedAt: sql`now()` })
@@ -77,7 +79,12 @@ export async function markReauthRequired(rt: Rt, env: Env, conn: Pick<Connection
       });
       await emitEvent(tx, { environment: env, type: "connection.reauth_required", data: { ...connectionEventData(changed), reason } });
     }
+    return changed;
   });
+  if (marked) {
+    const ru = marked.ownerType === "registered_user" ? marked.ownerId : null;
+    raiseAlert(rt, { environmentId: env.id, kind: "refresh_failed", registeredUserId: ru, dedupKey: `refresh_failed|${conn.id}`, details: { connection_id: conn.id, connector: conn.connector, reason: reason.slice(0, 60) } });
+  }
 }
 
 /**
@@ -168,9 +175,11 @@ async function refreshWithLease(rt: Rt, env: Env, row: Connection, cred: Extract
       // Lost a race we could not see? Re-read before declaring the connection broken.
       const now = await reread(rt, env, row.id);
       if (now && now.version !== row.version && now.status === "active") return { connection: now, credential: unsealCredential(rt, env, now) };
+      tokenRefreshes.inc({ result: "refused" });
       await markReauthRequired(rt, env, row, err.error);
       throw toolError("reauth_required", "The provider refused to refresh the token: the user must reconnect.");
     }
+    tokenRefreshes.inc({ result: "error" });
     await release(true).catch(() => {});
     log.warn("token refresh failed", { connection: row.id, connector: row.connector, err });
     throw toolError("upstream_error", `Could not refresh the ${cfg.connector.name} token right now.`, { retry_after: Math.ceil(FAILURE_COOLDOWN_MS / 1000) });
@@ -181,6 +190,7 @@ async function refreshWithLease(rt: Rt, env: Env, row: Connection, cred: Extract
     refresh_token: tokens.refresh_token ?? cred.refresh_token,
     ...(tokens.token_type ? { token_type: tokens.token_type } : {}),
   };
+  tokenRefreshes.inc({ result: "ok" });
   const expiresAt = typeof tokens.expires_in === "number" ? new Date(Date.now() + tokens.expires_in * 1000) : null;
   const granted = tokens.scope !== undefined ? parseScopes(tokens.scope) : row.grantedScopes;
   return persist(rt, env, row, { fromVersion: row.version, credential: next, expiresAt, granted, rotated: Boolean(tokens.refresh_token && tokens.refresh_token !== cred.refresh_token) });

@@ -11,6 +11,7 @@ import { issuesFromZod } from "@/lib/errors";
 import { log } from "@/lib/log";
 import type { HotCache } from "@/lib/gateway/hot-cache";
 import type { Runtime } from "@/lib/runtime";
+import { withSpan } from "@/lib/tracing";
 
 export type ToolCallResult =
   | { ok: true; data: unknown; connectionId: string; connector: string }
@@ -64,11 +65,11 @@ export async function executeConnectorTool(
     return tool.handler(parsed.data, { http, connection: { id: conn!.id, grantedScopes: conn!.grantedScopes, accountLabel: conn!.accountLabel }, signal: input.signal ?? new AbortController().signal });
   };
   try {
-    let fresh = await freshCredential(rt, input.environment, conn);
+    let fresh = await withSpan("credential_resolution", { "latchkey.connector": def.slug }, () => freshCredential(rt, input.environment, conn!));
     conn = fresh.connection;
     let data: unknown;
     try {
-      data = await run(fresh.credential);
+      data = await withSpan("upstream_call", { "latchkey.connector": def.slug, "latchkey.tool": tool.name }, () => run(fresh.credential), { kind: "client" });
     } catch (err) {
       if (!(err instanceof ProviderAuthError)) throw err;
       if (fresh.credential.type !== "oauth2") {

@@ -12,6 +12,8 @@ import { sha256Hex } from "@/lib/crypto/tokens";
 import { parseGatewayAuthorization } from "@/lib/gateway-tokens/parse";
 import { tokenStatus } from "@/lib/gateway-tokens/service";
 import { log } from "@/lib/log";
+import { raiseAlert } from "@/lib/alerts/raise";
+import { noteAuthFailure } from "@/lib/alerts/security-events";
 import { ensureRegisteredUser } from "@/lib/registered-users/service";
 import type { Runtime } from "@/lib/runtime";
 import type { IdpSettings } from "@/lib/schemas/environment-settings";
@@ -52,11 +54,13 @@ export async function resolveGatewayRequest(
   let who: Identity;
   if (cred.kind === "service") {
     const row = await cached(`gwt:${cred.hash}`, () => findGatewayTokenByHash(rt.db, cred.hash), (r) => r.environment.id);
+    if (row && tokenStatus(row.token) !== "active") noteAuthFailure(rt, { environmentId: row.environment.id, source: `gateway_token:${row.token.id}`, ip: input.ip });
     if (!row || tokenStatus(row.token) !== "active") throw unauthorized();
     if (touch(`gwt:${row.token.id}`)) touchGatewayToken(rt.db, row.environment.id, row.token.id).catch((err) => log.warn("could not record token use", { err }));
     who = { environment: row.environment, registeredUser: null, principal: { type: "gateway_token", id: row.token.id } };
   } else if (cred.kind === "user") {
     const row = await cached(`ut:${cred.hash}`, () => findUserTokenByHash(rt.db, cred.hash), (r) => r.environment.id);
+    if (row && tokenStatus(row.token) !== "active") noteAuthFailure(rt, { environmentId: row.environment.id, source: `user_token:${row.token.id}`, ip: input.ip });
     if (!row || tokenStatus(row.token) !== "active") throw unauthorized();
     if (touch(`ut:${row.token.id}`)) touchUserToken(rt.db, row.environment.id, row.token.id).catch((err) => log.warn("could not record token use", { err }));
     who = { environment: row.environment, registeredUser: row.user, principal: { type: "user_token", id: row.token.id } };
@@ -70,6 +74,8 @@ export async function resolveGatewayRequest(
       : await resolveIdpToken(rt, cred.token, input, slugOk, verifier);
   }
   if (input.environmentHeader && input.environmentHeader !== who.environment.id) {
+    const source = `${who.principal.type}:${who.principal.id}`;
+    raiseAlert(rt, { environmentId: who.environment.id, kind: "environment_mismatch", dedupKey: `environment_mismatch|${source}`, details: { source, header_mismatch: true } });
     throw new AppError({ code: "environment_mismatch", message: "This gateway token belongs to a different environment than the one requested." });
   }
   const envId = who.environment.id;

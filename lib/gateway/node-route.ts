@@ -10,6 +10,9 @@ import { AppError } from "@/lib/errors";
 import type { Runtime } from "@/lib/runtime";
 import { inQueryScope } from "@/lib/metrics/registry";
 import { mcpRequests } from "@/lib/gateway/metrics";
+import { httpDuration, httpRequests } from "@/lib/metrics/app";
+import { withSpan } from "@/lib/tracing";
+import { withLogContext } from "@/lib/log";
 
 const INSTANCE = /^\/mcp\/i\/([^/?#]+)\/?(?:\?.*)?$/;
 /** MCP URL 4: `/mcp/sessions/{agent_session_id}` with the session ticket. */
@@ -35,42 +38,24 @@ function header(req: IncomingMessage, name: string): string | null {
  */
 export function handleNodeMcp(rt: Runtime, req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
   mcpRequests.inc({ mount: "node" });
-  return inQueryScope("mcp", () => handle(rt, req, res, baseUrl));
+  const started = performance.now();
+  const done = inQueryScope("mcp", () => withSpan("mcp.request", { "http.request.method": req.method }, () => handle(rt, req, res, baseUrl), { kind: "server", traceparent: header(req, "traceparent") }));
+  // handle() never rejects: it answers every error itself.
+  return done.then(() => {
+    httpRequests.inc({ route: "mcp", method: req.method ?? "GET", status: String(res.statusCode) });
+    httpDuration.observe((performance.now() - started) / 1000, { route: "mcp" });
+  });
 }
 
-async function handle(rt: Runtime, req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
+function handle(rt: Runtime, req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
   const requestId = requestIdFromHeader(header(req, "x-request-id"));
+  return withLogContext(requestId, () => handleIn(rt, req, res, baseUrl, requestId));
+}
+
+async function handleIn(rt: Runtime, req: IncomingMessage, res: ServerResponse, baseUrl: string, requestId: string): Promise<void> {
   try {
     const url = req.url ?? "/";
-    let resolved: ResolvedMcp;
-    const inst = INSTANCE.exec(url);
-    const session = inst ? null : SESSION.exec(url);
-    const gateway = inst || session ? null : GATEWAY.exec(url);
-    if (session) {
-      resolved = await resolveAgentSessionRequest(rt, { authorization: header(req, "authorization"), sessionId: decodeURIComponent(session[1]!) });
-    } else if (inst) {
-      resolved = await resolveInstanceRequest(rt, decodeURIComponent(inst[1]!));
-    } else if (gateway) {
-      resolved = await resolveGatewayRequest(rt, {
-        authorization: header(req, "authorization"),
-        environmentHeader: header(req, "latchkey-environment"),
-        slug: decodeURIComponent(gateway[1]!),
-        requestId,
-        ip: req.socket.remoteAddress ?? null,
-      });
-    } else {
-      const m = PACK_USER.exec(url);
-      // `/mcp/i/a/b` and the like: isMcpPath's prefix test let it in, but nothing here serves it.
-      if (!m) throw new AppError({ code: "not_found", message: "Not found." });
-      resolved = await resolveApiKeyRequest(rt, {
-        authorization: header(req, "authorization"),
-        environmentHeader: header(req, "latchkey-environment"),
-        toolPackId: decodeURIComponent(m[1]!),
-        registeredUserId: decodeURIComponent(m[2]!),
-        requestId,
-        ip: req.socket.remoteAddress ?? null,
-      });
-    }
+    const resolved: ResolvedMcp = await withSpan("auth", undefined, () => resolve(rt, req, url, requestId));
     const mcpReq = await readNodeRequest(req, rt.env.LATCHKEY_MAX_BODY_BYTES, res);
     writeNodeResponse(res, "tooLarge" in mcpReq ? tooLargeResponse() : await serveMcp(rt, mcpReq, resolved, baseUrl));
   } catch (err) {
@@ -79,4 +64,37 @@ async function handle(rt: Runtime, req: IncomingMessage, res: ServerResponse, ba
     res.writeHead(r.status, r.headers);
     res.end(r.body);
   }
+}
+
+async function resolve(rt: Runtime, req: IncomingMessage, url: string, requestId: string): Promise<ResolvedMcp> {
+  let resolved: ResolvedMcp;
+  const inst = INSTANCE.exec(url);
+  const session = inst ? null : SESSION.exec(url);
+  const gateway = inst || session ? null : GATEWAY.exec(url);
+  if (session) {
+    resolved = await resolveAgentSessionRequest(rt, { authorization: header(req, "authorization"), sessionId: decodeURIComponent(session[1]!) });
+  } else if (inst) {
+    resolved = await resolveInstanceRequest(rt, decodeURIComponent(inst[1]!));
+  } else if (gateway) {
+    resolved = await resolveGatewayRequest(rt, {
+      authorization: header(req, "authorization"),
+      environmentHeader: header(req, "latchkey-environment"),
+      slug: decodeURIComponent(gateway[1]!),
+      requestId,
+      ip: req.socket.remoteAddress ?? null,
+    });
+  } else {
+    const m = PACK_USER.exec(url);
+    // `/mcp/i/a/b` and the like: isMcpPath's prefix test let it in, but nothing here serves it.
+    if (!m) throw new AppError({ code: "not_found", message: "Not found." });
+    resolved = await resolveApiKeyRequest(rt, {
+      authorization: header(req, "authorization"),
+      environmentHeader: header(req, "latchkey-environment"),
+      toolPackId: decodeURIComponent(m[1]!),
+      registeredUserId: decodeURIComponent(m[2]!),
+      requestId,
+      ip: req.socket.remoteAddress ?? null,
+    });
+  }
+  return resolved;
 }

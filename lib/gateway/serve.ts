@@ -6,6 +6,7 @@ import { authRequiredAsHttp401 } from "@/lib/gateway/auth-required";
 import { packBackend } from "@/lib/gateway/pack-backend";
 import { withUpstreamServers } from "@/lib/mcp-servers/backend";
 import { handleMcp } from "@/lib/mcp/handler";
+import { withAlertContext } from "@/lib/alerts/context";
 import type { McpEndpoint, McpHttpRequest, McpHttpResponse } from "@/lib/mcp/types";
 import { resolveInstanceToken } from "@/lib/mcp-instances/service";
 import { findRegisteredUser } from "@/db/queries/registered-users";
@@ -49,7 +50,8 @@ export function endpointFor(rt: Runtime, r: ResolvedMcp, baseUrl: string): McpEn
 
 export async function serveMcp(rt: Runtime, req: McpHttpRequest, r: ResolvedMcp, baseUrl: string): Promise<McpHttpResponse> {
   enforceMcpRateLimits(rt, r);
-  return handleMcp(req, endpointFor(rt, r, baseUrl));
+  // Alerts raised below (an upstream refused by the outbound guard) belong to this tenant.
+  return withAlertContext({ environmentId: r.environment.id, toolPackId: r.pack.id, registeredUserId: r.registeredUser?.id ?? null }, () => handleMcp(req, endpointFor(rt, r, baseUrl)));
 }
 
 /**

@@ -9,6 +9,10 @@ import { clientIp, parseJsonBody, parseQuery, parseWith, requestIdFrom } from "@
 import { errorResponse, json } from "@/lib/http/respond";
 import type { Operation } from "@/lib/openapi/operation";
 import { getRuntime, type Runtime } from "@/lib/runtime";
+import { withAlertContext } from "@/lib/alerts/context";
+import { httpDuration, httpRequests } from "@/lib/metrics/app";
+import { withSpan } from "@/lib/tracing";
+import { withLogContext } from "@/lib/log";
 
 export type ApiContext = {
   db: Db;
@@ -46,17 +50,31 @@ type RouteContext = { params: Promise<Record<string, string | string[]>> };
  * not in it never leave), and the one mapping from errors to responses.
  */
 export function withApiKey<O extends Operation>(op: O, handler: (args: HandlerArgs<O>) => Promise<unknown>) {
-  return async (req: Request, route?: RouteContext): Promise<Response> => {
+  return (req: Request, route?: RouteContext): Promise<Response> => {
+    const started = performance.now();
     const requestId = requestIdFrom(req);
+    return withSpan(`${op.method.toUpperCase()} ${op.path}`, { "http.route": op.path, "http.request.method": req.method }, async (span) => {
+      const res = await withLogContext(requestId, () => serve(req, requestId, route));
+      span.setAttribute("http.response.status_code", res.status);
+      if (res.status >= 500) span.setError(`HTTP ${res.status}`);
+      httpRequests.inc({ route: op.path, method: req.method, status: String(res.status) });
+      httpDuration.observe((performance.now() - started) / 1000, { route: op.path });
+      return res;
+    }, { kind: "server", traceparent: req.headers.get("traceparent") });
+  };
+
+  async function serve(req: Request, requestId: string, route?: RouteContext): Promise<Response> {
     try {
       const rt = await getRuntime();
       const ip = clientIp(req, rt.env.LATCHKEY_TRUST_PROXY_HOPS);
-      const principal = await authenticateApiKey(rt.db, {
-        authorization: req.headers.get("authorization"),
-        environmentHeader: req.headers.get("latchkey-environment"),
-        requestId,
-        ip,
-      });
+      const principal = await withSpan("auth", undefined, () =>
+        authenticateApiKey(rt.db, {
+          authorization: req.headers.get("authorization"),
+          environmentHeader: req.headers.get("latchkey-environment"),
+          requestId,
+          ip,
+        }),
+      );
       const limit = await hitRateLimit(rt.db, `api:${principal.environment.id}:${principal.apiKey.id}`, rt.env.LATCHKEY_API_RATE_LIMIT, 60);
       if (!limit.allowed) {
         throw new AppError({
@@ -80,7 +98,7 @@ export function withApiKey<O extends Operation>(op: O, handler: (args: HandlerAr
       };
       let result: unknown;
       try {
-        result = await handler({ req, ctx, params, query, body } as HandlerArgs<O>);
+        result = await withAlertContext({ environmentId: ctx.environment.id }, () => handler({ req, ctx, params, query, body } as HandlerArgs<O>));
       } finally {
         // This replica sees its own writes at once; others learn by notification (DESIGN §8).
         if (req.method !== "GET" && req.method !== "HEAD") rt.cache.invalidateEnvironment(principal.environment.id);
@@ -97,7 +115,7 @@ export function withApiKey<O extends Operation>(op: O, handler: (args: HandlerAr
     } catch (err) {
       return errorResponse(err, requestId);
     }
-  };
+  }
 }
 
 /** For routes without an API key (health, OpenAPI): request id and error mapping only. */
@@ -105,7 +123,7 @@ export function withPublic(handler: (args: { req: Request; requestId: string }) 
   return async (req: Request): Promise<Response> => {
     const requestId = requestIdFrom(req);
     try {
-      const res = await handler({ req, requestId });
+      const res = await withLogContext(requestId, () => handler({ req, requestId }));
       res.headers.set("x-request-id", requestId);
       return res;
     } catch (err) {

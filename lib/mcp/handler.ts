@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { log } from "@/lib/log";
+import { withSpan } from "@/lib/tracing";
 import { decodeMcpHeaderValue, isJsonContentType, originAllowed, prefersEventStream } from "@/lib/mcp/http-headers";
 import {
   errorBody,
@@ -451,7 +452,7 @@ async function callTool(
   else if (isPlainObject(rawArgs)) args = rawArgs;
   else return { status: 200, body: errorBody(id, INVALID_PARAMS, "Invalid params: params.arguments must be an object") };
   try {
-    const result = await call.ep.backend.callTool(name, args, { signal, requestId: id });
+    const result = await withSpan("mcp.tools/call", { "mcp.tool": name }, () => call.ep.backend.callTool(name, args, { signal, requestId: id }));
     const out = JSON.stringify(modernEra ? { ...result, resultType: "complete" } : result);
     return { status: 200, body: resultBody(id, out) };
   } catch (err) {

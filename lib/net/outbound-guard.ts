@@ -24,6 +24,28 @@ export class OutboundError extends Error {
   }
 }
 
+type BlockedHook = (info: { host: string; reason: "blocked_address" }) => void;
+const ON_BLOCKED = Symbol.for("latchkey.outbound.onBlocked");
+
+/** Who hears about refused private addresses (alerts); a setter so the guard depends on nothing. */
+export function setOutboundBlockedHook(fn: BlockedHook | undefined) {
+  (globalThis as { [ON_BLOCKED]?: BlockedHook })[ON_BLOCKED] = fn;
+}
+
+/** Tells the listener a private address was refused; for checkers with their own rules (webhooks) too. */
+export function reportBlockedAddress(host: string) {
+  try {
+    (globalThis as { [ON_BLOCKED]?: BlockedHook })[ON_BLOCKED]?.({ host, reason: "blocked_address" });
+  } catch {
+    // a listener never changes the refusal
+  }
+}
+
+function blockedAddress(host: string, message: string): OutboundError {
+  reportBlockedAddress(host);
+  return new OutboundError("blocked_address", message);
+}
+
 // Everything that is not the public internet. IPv4-mapped IPv6 (::ffff:a.b.c.d) is checked
 // against the IPv4 rules by BlockList itself.
 const BLOCKED_V4: [string, number][] = [
@@ -103,7 +125,7 @@ export function checkOutboundUrl(raw: string | URL, allowlist: readonly string[]
   if (u.protocol !== "https:" && !(u.protocol === "http:" && allowlisted)) throw new OutboundError("scheme", "only https URLs are allowed");
   if (u.username || u.password) throw new OutboundError("credentials_in_url", "URLs with credentials are not allowed");
   const host = bare(u.hostname);
-  if (!allowlisted && isIP(host) && isBlockedAddress(host)) throw new OutboundError("blocked_address", "the address is private, loopback, link-local or reserved");
+  if (!allowlisted && isIP(host) && isBlockedAddress(host)) throw blockedAddress(host, "the address is private, loopback, link-local or reserved");
   return { url: u, allowlisted };
 }
 
@@ -147,7 +169,7 @@ async function pin(u: URL, allowlisted: boolean, resolve: Resolver): Promise<Res
   if (addrs.length === 0) throw new OutboundError("dns", `could not resolve ${host}`);
   // All of them, not just the first: a name with one public and one private answer is refused.
   if (!allowlisted && addrs.some((a) => isBlockedAddress(a.address))) {
-    throw new OutboundError("blocked_address", `${host} resolves to a private, loopback, link-local or reserved address`);
+    throw blockedAddress(host, `${host} resolves to a private, loopback, link-local or reserved address`);
   }
   return addrs[0]!;
 }

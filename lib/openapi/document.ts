@@ -12,6 +12,8 @@ import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
 import { mcpServerOperations } from "@/lib/schemas/mcp-servers";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
+import { alertOperations } from "@/lib/schemas/alerts";
+import { auditOperations } from "@/lib/schemas/audit";
 import { toolPackOperations } from "@/lib/schemas/tool-packs";
 import { webhookOperations } from "@/lib/schemas/webhooks";
 import { ErrorSchema } from "@/lib/schemas/common";
@@ -31,6 +33,8 @@ export const allOperations: Operation[] = [
   ...Object.values(magicLinkOperations),
   ...Object.values(mcpServerOperations),
   ...Object.values(agentOperations),
+  ...Object.values(alertOperations),
+  ...Object.values(auditOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;

@@ -2,6 +2,7 @@ import * as z from "zod";
 import { paginationQuerySchema, pageSchema } from "@/lib/http/pagination";
 import { defineOperation } from "@/lib/openapi/operation";
 import { idParam, isoDate } from "@/lib/schemas/common";
+import { exportQuerySchema } from "@/lib/schemas/audit";
 
 export const ToolCallSchema = z
   .object({
@@ -50,6 +51,17 @@ export const toolCallOperations = {
     query: listToolCallsQuerySchema,
     success: { status: 200, description: "A page of tool calls.", schema: pageSchema(ToolCallSchema) },
     errors: ["invalid_api_key", "validation_error"],
+  }),
+  export: defineOperation({
+    method: "get",
+    path: "/api/v1/tool-calls/export",
+    operationId: "exportToolCalls",
+    summary: "Download the tool-call log (CSV or JSON, oldest first, streamed)",
+    tag: "Tool calls",
+    auth: "api_key",
+    query: exportQuerySchema,
+    success: { status: 200, description: "The rows, as `text/csv` or an `application/json` array, sent as an attachment." },
+    errors: ["invalid_api_key", "environment_mismatch", "validation_error"],
   }),
   execute: defineOperation({
     method: "post",

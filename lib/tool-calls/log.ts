@@ -4,6 +4,7 @@ import { toolCalls } from "@/db/schema";
 import { createId } from "@/lib/ids";
 import { log } from "@/lib/log";
 import { outsideQueryScope } from "@/lib/metrics/registry";
+import { toolCallDuration, toolCallsTotal } from "@/lib/metrics/app";
 
 export type ToolCallRecord = Omit<typeof toolCalls.$inferInsert, "id" | "createdAt">;
 
@@ -25,6 +26,8 @@ export class ToolCallLog {
   constructor(private readonly db: () => Db) {}
 
   record(r: ToolCallRecord) {
+    toolCallsTotal.inc({ status: r.status });
+    toolCallDuration.observe(r.latencyMs / 1000, { status: r.status });
     if (this.queue.length >= MAX_QUEUE) {
       this.queue.shift();
       log.warn("tool-call log queue full: dropping the oldest row");

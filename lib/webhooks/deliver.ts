@@ -1,6 +1,6 @@
 import dns from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
-import { isBlockedAddress } from "@/lib/net/outbound-guard";
+import { isBlockedAddress, reportBlockedAddress } from "@/lib/net/outbound-guard";
 import { Agent, errors as undiciErrors, request } from "undici";
 import { parseRetryAfter } from "@/lib/webhooks/schedule";
 
@@ -52,9 +52,11 @@ export function checkWebhookUrl(raw: string, policy: OutboundPolicy): UrlCheck {
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
   // The URL parser has already normalised odd IPv4 spellings (2130706433, 0x7f.1) to dotted form.
   if (isIP(host.replace(/^\[|\]$/g, "")) && isPrivateAddress(host)) {
+    reportBlockedAddress(host);
     return { ok: false, message: "must not point to a private, loopback, link-local or metadata address" };
   }
   if (host === "localhost" || host.endsWith(".localhost")) {
+    reportBlockedAddress(host);
     return { ok: false, message: "must not point to a private, loopback, link-local or metadata address" };
   }
   return { ok: true, url, allowlisted: false };

@@ -4,6 +4,7 @@ import { EmptyState } from "@/components/ui/form-error";
 import { requireDashboard } from "@/lib/dashboard/context";
 import { getRuntime } from "@/lib/runtime";
 import { auditFilterSchema } from "@/lib/schemas/dashboard";
+import { VerifyAuditButton } from "./verify-button";
 
 export const metadata = { title: "Audit log" };
 
@@ -35,9 +36,20 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       <header>
         <h1 className="text-2xl font-semibold">Audit log</h1>
         <p className="mt-1 text-sm text-zinc-600">
-          Every change, append-only and hash-chained. Check the chain with <code className="rounded bg-zinc-200 px-1">npm run cli -- verify-audit-log</code>.
+          Every change, append-only and hash-chained. Check the chain here or with <code className="rounded bg-zinc-200 px-1">npm run cli -- verify-audit-log</code>.
         </p>
       </header>
+      <section className="card flex flex-wrap items-center justify-between gap-3 p-4">
+        <VerifyAuditButton />
+        <div className="flex gap-2">
+          <a className="btn btn-secondary" data-testid="audit-export-csv" href={`/audit/export?${new URLSearchParams({ format: "csv", env: f.env ?? ctx.environment.id })}`} download>
+            Download CSV
+          </a>
+          <a className="btn btn-secondary" data-testid="audit-export-json" href={`/audit/export?${new URLSearchParams({ format: "json", env: f.env ?? ctx.environment.id })}`} download>
+            Download JSON
+          </a>
+        </div>
+      </section>
       <form className="card flex flex-wrap items-end gap-3 p-4" method="get" action="/audit">
         <div>
           <label className="label" htmlFor="f-env">

@@ -48,6 +48,14 @@ export default async function ToolCallsPage({ searchParams }: { searchParams: Pr
       <header>
         <h1 className="text-2xl font-semibold">Tool calls</h1>
         <p className="mt-1 text-sm text-zinc-600">Every MCP and REST tool call in {ctx.environment.name}: who, which tool, the result and how long it took.</p>
+        <div className="mt-3 flex gap-2">
+          <a className="btn btn-secondary" data-testid="tool-calls-export-csv" href="/tool-calls/export?format=csv" download>
+            Download CSV
+          </a>
+          <a className="btn btn-secondary" data-testid="tool-calls-export-json" href="/tool-calls/export?format=json" download>
+            Download JSON
+          </a>
+        </div>
       </header>
       <form className="card flex flex-wrap items-end gap-3 p-4" method="get">
         <div>

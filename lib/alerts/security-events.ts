@@ -1,0 +1,55 @@
+import { ALERT_WINDOW_MS, raiseAlert } from "@/lib/alerts/raise";
+import { currentAlertContext } from "@/lib/alerts/context";
+import { setOutboundBlockedHook } from "@/lib/net/outbound-guard";
+
+/** Failures from one source in one environment before they count as an attack, per window. */
+export const AUTH_FAILURE_THRESHOLD = 5;
+
+const KEY = Symbol.for("latchkey.alerts.authFailures");
+type Counts = Map<string, { window: number; count: number }>;
+const counts: Counts = ((globalThis as { [KEY]?: Counts })[KEY] ??= new Map());
+
+/**
+ * A credential that belongs to an environment was refused (revoked, expired). Counted in
+ * process — no query on the failing request — and raised once the source passes the threshold
+ * within the window; later failures in the window only grow that alert's count.
+ */
+export function noteAuthFailure(rt: { db: import("@/db/client").Db } | null, input: { environmentId: string; source: string; ip?: string | null }) {
+  const window = Math.floor(Date.now() / ALERT_WINDOW_MS);
+  const k = `${input.environmentId}|${input.source}`;
+  let c = counts.get(k);
+  if (!c || c.window !== window) {
+    if (counts.size > 10_000) counts.clear();
+    counts.set(k, (c = { window, count: 0 }));
+  }
+  c.count++;
+  if (c.count < AUTH_FAILURE_THRESHOLD) return;
+  raiseAlert(rt, {
+    environmentId: input.environmentId,
+    kind: "auth_failures",
+    dedupKey: `auth_failures|${input.source}`,
+    count: c.count === AUTH_FAILURE_THRESHOLD ? AUTH_FAILURE_THRESHOLD : 1,
+    details: { source: input.source, ip: input.ip ?? null, threshold: AUTH_FAILURE_THRESHOLD },
+  });
+}
+
+const INSTALLED = Symbol.for("latchkey.alerts.hooksInstalled");
+
+/** Connects modules that must not depend on alerts (the outbound guard) to them. Idempotent. */
+export function installAlertHooks() {
+  const g = globalThis as { [INSTALLED]?: boolean };
+  if (g[INSTALLED]) return;
+  g[INSTALLED] = true;
+  setOutboundBlockedHook((info) => {
+    const ctx = currentAlertContext();
+    if (!ctx) return;
+    raiseAlert(null, {
+      environmentId: ctx.environmentId,
+      kind: "ssrf_blocked",
+      toolPackId: ctx.toolPackId ?? null,
+      registeredUserId: ctx.registeredUserId ?? null,
+      dedupKey: `ssrf_blocked|${info.host}`,
+      details: { host: info.host, reason: info.reason },
+    });
+  });
+}
