@@ -1,0 +1,180 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { DbOrTx } from "@/db/client";
+import { insertOauthState, pruneOauthStates } from "@/db/queries/link";
+import { findMcpServer, listEnvironmentMcpServers } from "@/db/queries/mcp-servers";
+import type { Environment, LinkOauthState, LinkSession, McpServer } from "@/db/schema";
+import { OAuthGrantError, OAuthTransportError, type TokenResponse } from "@/lib/connections/oauth-client";
+import { parseScopes } from "@/lib/connections/service";
+import { base62, hashToken } from "@/lib/crypto/tokens";
+import { seal, unseal } from "@/lib/crypto/vault";
+import { AppError } from "@/lib/errors";
+import { createId } from "@/lib/ids";
+import { unsafeEndpointUrl, unsafeUrlMessage } from "@/lib/mcp-servers/oauth-urls";
+import { guardedFetch, type OutboundFetch } from "@/lib/net/outbound-guard";
+import type { Runtime } from "@/lib/runtime";
+import { readSecret } from "@/lib/secrets/service";
+
+type Env = Pick<Environment, "id" | "organizationId">;
+type Rt = Pick<Runtime, "db" | "keyring">;
+
+/**
+ * A registered MCP server appears wherever a connector slug does (link tokens, Link, OAuth
+ * state, connections) under its id: stable across slug renames, and never a catalog slug.
+ */
+export const isServerKey = (key: string) => /^srv_[0-9a-z]{6,60}$/.test(key);
+
+/** The per-deployment Client ID Metadata Document (MCP 2025-11-25 §CIMD); its URL is the client_id. */
+export const CLIENT_METADATA_PATH = "/oauth/client-metadata.json";
+export const clientMetadataUrl = (baseUrl: string) => `${baseUrl.replace(/\/$/, "")}${CLIENT_METADATA_PATH}`;
+export function clientMetadataDocument(baseUrl: string) {
+  const base = baseUrl.replace(/\/$/, "");
+  return {
+    client_id: clientMetadataUrl(base),
+    client_name: "Latchkey",
+    client_uri: base,
+    redirect_uris: [`${base}/oauth/callback`],
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "none",
+    application_type: "web",
+  };
+}
+/** CIMD client ids must be https URLs with a path; a deployment on plain http cannot use one. */
+export const canUseClientMetadata = (baseUrl: string) => baseUrl.startsWith("https://");
+
+/** Per-user authorization code: the servers an end user connects (the rest need nothing from them). */
+export const isPerUserServer = (s: Pick<McpServer, "authMode" | "credentialMode">) => s.authMode === "oauth_authorization_code" && s.credentialMode !== "shared";
+
+/**
+ * O4: an authorization server that does not list S256 is refused before any redirect; MCP
+ * clients must refuse when code_challenge_methods_supported is absent too. Servers configured
+ * by hand (no discovered AS metadata) get S256 anyway, and an AS without PKCE refuses the code.
+ */
+export function pkceRefusal(server: Pick<McpServer, "discoveryResult" | "name">): string | null {
+  const d = server.discoveryResult;
+  if (!d?.issuer) return null;
+  if (!d.code_challenge_methods_supported.includes("S256")) {
+    return `${server.name}'s authorization server does not support PKCE with S256${d.code_challenge_methods_supported.length ? "" : " (its metadata lists no code_challenge_methods_supported)"}, so Latchkey will not start an authorization there.`;
+  }
+  return null;
+}
+
+/** Endpoints are checked again right before use: rows written before O10 existed, or edited by hand. */
+function endpoint(raw: string | null, what: string): URL {
+  const bad = raw ? unsafeEndpointUrl(raw) : "not_a_url";
+  if (!raw || bad) throw new AppError({ code: "conflict", message: `The MCP server's ${what} ${bad ? unsafeUrlMessage[bad] : "is missing"}.` });
+  return new URL(raw);
+}
+
+const verifierAad = (env: Env, rowId: string) => ({ org: env.organizationId, env: env.id, table: "link_oauth_states", row: rowId, field: "code_verifier" });
+const b64url = (b: Buffer) => b.toString("base64url");
+
+/** The servers a Link session may connect: per-user authorization-code servers, narrowed by the token's list. */
+export async function sessionServers(db: DbOrTx, session: Pick<LinkSession, "environmentId" | "connectors">): Promise<McpServer[]> {
+  const wanted = session.connectors ? new Set(session.connectors) : null;
+  if (wanted && ![...wanted].some(isServerKey)) return [];
+  return (await listEnvironmentMcpServers(db, session.environmentId)).filter((s) => isPerUserServer(s) && (!wanted || wanted.has(s.id))).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function requireSessionServer(db: DbOrTx, session: Pick<LinkSession, "environmentId" | "connectors">, id: string): Promise<McpServer> {
+  const server = (await sessionServers(db, session)).find((s) => s.id === id);
+  if (!server) throw new AppError({ code: "forbidden", message: "This link does not cover that account." });
+  return server;
+}
+
+/**
+ * Begins the end user's authorization at the server's AS, exactly like a connector's (state
+ * hashed and bound to the Link session, single use, 10 minutes; PKCE S256 sealed server-side),
+ * plus the RFC 8707 `resource` the server's metadata publishes, so the token is for it alone.
+ */
+export async function startServerOAuth(rt: Rt, input: { session: LinkSession; env: Env; serverId: string; redirectUri: string; ttlMs: number }): Promise<{ authorize_url: string }> {
+  const server = await requireSessionServer(rt.db, input.session, input.serverId);
+  const refusal = pkceRefusal(server);
+  if (refusal) throw new AppError({ code: "conflict", message: refusal });
+  const authorize = endpoint(server.authUrl, "authorization endpoint");
+  if (!server.clientId) throw new AppError({ code: "conflict", message: `${server.name} has no OAuth client yet. Ask the app's team to finish its setup.` });
+
+  const state = base62(randomBytes(32), 43);
+  const verifier = b64url(randomBytes(32));
+  const id = createId("linkOauthState");
+  await pruneOauthStates(rt.db, input.env.id, input.session.id);
+  await insertOauthState(rt.db, {
+    id,
+    environmentId: input.env.id,
+    linkSessionId: input.session.id,
+    connector: server.id,
+    stateHash: hashToken(state),
+    codeVerifier: seal(rt, verifier, verifierAad(input.env, id)),
+    redirectUri: input.redirectUri,
+    // RFC 9207: the issuer discovery verified, else the endpoint's origin (hand-configured servers).
+    expectedIssuer: server.discoveryResult?.issuer ?? authorize.origin,
+    requestedScopes: server.scopes,
+    expiresAt: new Date(Date.now() + input.ttlMs),
+  });
+  const q = authorize.searchParams;
+  q.set("response_type", "code");
+  q.set("client_id", server.clientId);
+  q.set("redirect_uri", input.redirectUri);
+  if (server.scopes.length) q.set("scope", server.scopes.join(" "));
+  q.set("state", state);
+  q.set("code_challenge", b64url(createHash("sha256").update(verifier, "ascii").digest()));
+  q.set("code_challenge_method", "S256");
+  if (server.resource) q.set("resource", server.resource);
+  return { authorize_url: authorize.toString() };
+}
+
+export const unsealServerVerifier = (rt: Rt, env: Env, row: Pick<LinkOauthState, "id" | "codeVerifier">) => (row.codeVerifier ? unseal(rt, row.codeVerifier, verifierAad(env, row.id)) : null);
+
+const GRANT_ERRORS = new Set(["invalid_grant", "invalid_refresh_token", "token_revoked", "invalid_client", "unauthorized_client"]);
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+
+/**
+ * A token request to the server's AS with its client authentication and `resource` exactly as
+ * published. Outbound-guarded, no redirects, 1 MB cap. Same error classes as connectors, so the
+ * refresh machinery (lease, compare-and-swap, reauth_required) treats both alike.
+ */
+export async function serverTokenRequest(rt: Rt, env: Env, server: McpServer, params: Record<string, string>, fetcher: OutboundFetch = guardedFetch): Promise<TokenResponse> {
+  const url = endpoint(server.tokenUrl, "token endpoint");
+  if (!server.clientId) throw new OAuthTransportError(`${server.name} has no OAuth client.`);
+  const form = new URLSearchParams(params);
+  if (server.resource) form.set("resource", server.resource);
+  const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
+  const method = server.tokenEndpointAuthMethod ?? (server.clientSecretId ? "client_secret_basic" : "none");
+  const secret = method !== "none" && server.clientSecretId ? await readSecret(rt, env, server.clientSecretId) : null;
+  if (method === "client_secret_basic" && secret) headers.authorization = basic(server.clientId, secret);
+  else {
+    form.set("client_id", server.clientId);
+    if (secret) form.set("client_secret", secret);
+  }
+  let res: Response;
+  try {
+    res = await fetcher(url, { method: "POST", headers, body: form.toString(), redirect: "error", timeoutMs: 15_000, maxBytes: 1024 * 1024 });
+  } catch {
+    throw new OAuthTransportError(`could not reach the token endpoint of ${server.name}`);
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = (await res.json()) as Record<string, unknown>;
+  } catch {
+    throw new OAuthTransportError(`the token endpoint of ${server.name} answered HTTP ${res.status} without JSON`);
+  }
+  if (typeof json.error === "string") {
+    if (GRANT_ERRORS.has(json.error)) throw new OAuthGrantError(json.error);
+    throw new OAuthTransportError(`the token endpoint of ${server.name} answered ${json.error.slice(0, 100)}`);
+  }
+  if (res.status >= 300 || typeof json.access_token !== "string") throw new OAuthTransportError(`the token endpoint of ${server.name} answered HTTP ${res.status}`);
+  return json as TokenResponse;
+}
+
+export async function loadServer(db: DbOrTx, envId: string, id: string): Promise<McpServer | null> {
+  return findMcpServer(db, envId, id);
+}
+
+/** Refresh for a connection bound to a server (called by lib/connections/refresh under its lease). */
+export async function refreshServerToken(rt: Rt, env: Env, serverId: string, refreshToken: string): Promise<{ tokens: TokenResponse; name: string }> {
+  const server = await findMcpServer(rt.db, env.id, serverId);
+  if (!server) throw new OAuthGrantError("server_deleted");
+  return { tokens: await serverTokenRequest(rt, env, server, { grant_type: "refresh_token", refresh_token: refreshToken }), name: server.name };
+}
+
+export const grantedScopes = (tokens: TokenResponse, requested: string[]) => (tokens.scope !== undefined ? parseScopes(tokens.scope) : requested);
