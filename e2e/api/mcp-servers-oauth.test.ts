@@ -312,6 +312,31 @@ describe(`MCP servers, upstream OAuth [${db}]`, () => {
     }
   }, 60_000);
 
+  it("authorization code, credential_mode shared: users are told the operator must connect it; an operator's link naming the server makes one environment-wide connection every user's calls use", async () => {
+    const srv = await createServer({ name: "Team wiki", slug: "team-wiki", url: upstream.url, auth: { mode: "oauth_authorization_code", pkce: "public", credential_mode: "shared" } });
+    expect(srv.auth).toMatchObject({ credential_mode: "shared", pkce: "public", client_registered: true });
+    const pack = await packFor("team-wiki", ["echo"]);
+    const dave = await mcpClient((await instanceFor(pack.id, "dave")).url);
+    const before = await call(dave, "team-wiki__echo", { text: "x" });
+    expect(before.structuredContent).toMatchObject({ code: "authentication_required", connector: srv.id });
+    // Not the user's to connect: no link for them.
+    expect(before.structuredContent).not.toHaveProperty("link_url");
+    expect(before.content[0]!.text).toMatch(/shared connection/);
+
+    const ops = await api.post("/api/v1/registered-users", { key: key.secret, json: { origin_user_id: "ops-admin" } });
+    const link = await api.post("/api/v1/link-tokens", { key: key.secret, json: { registered_user_id: ops.body.id, connectors: [srv.id] } });
+    expect(link.status, link.text).toBe(201);
+    const done = await connectThroughLink(link.body.url, srv.id, "ops-admin");
+    expect(done.searchParams.get("connected")).toBe(srv.id);
+    const conns = await api.get("/api/v1/connections?limit=100", { key: key.secret });
+    expect(conns.body.data.filter((c: { connector: string }) => c.connector === srv.id)).toEqual([expect.objectContaining({ owner_type: "environment", status: "active" })]);
+
+    const r = await call(dave, "team-wiki__echo", { text: "shared" });
+    expect(r.isError ?? false, JSON.stringify(r)).toBe(false);
+    expect(upstream.seen.at(-1)!.claims).toMatchObject({ sub: "ops-admin", aud: upstream.url });
+    await dave.close();
+  }, 60_000);
+
   it("O9: a token minted for another resource is refused by the upstream (401) and comes back as an upstream_error result; the client's Authorization never passes through", async () => {
     // The operator (or forged metadata) names the wrong resource: the AS mints tokens for `upstream`, `other` checks its own audience.
     await createServer({ name: "Wrong audience", slug: "wrong-aud", url: other.url, auth: { mode: "oauth_client_credentials", resource: upstream.url } });

@@ -12,7 +12,7 @@ import { AppError } from "@/lib/errors";
 import { createId } from "@/lib/ids";
 import { endUserActor, environmentOf, limitPerSession, requireAllowedConnector, requireLinkSession, type Caller } from "@/lib/link/session";
 import { log } from "@/lib/log";
-import { grantedScopes, isServerKey, requireSessionServer, serverTokenRequest, startServerOAuth, unsealServerVerifier } from "@/lib/mcp-servers/oauth";
+import { grantedScopes, isServerKey, isSharedCodeServer, requireSessionServer, serverTokenRequest, startServerOAuth, unsealServerVerifier } from "@/lib/mcp-servers/oauth";
 import type { Runtime } from "@/lib/runtime";
 import type { LinkCallbackError } from "@/lib/schemas/link";
 
@@ -205,7 +205,8 @@ async function completeServerOAuth(
   }
   const { connection } = await saveOAuthConnection(rt, {
     environment: env,
-    owner: { type: "registered_user", id: session.registeredUserId },
+    // A shared server's connection serves the whole environment; the person who connected is in the audit row.
+    owner: isSharedCodeServer(server) ? { type: "environment", id: env.id } : { type: "registered_user", id: session.registeredUserId },
     connector: server.id,
     tokens: {
       access_token: tokens.access_token,

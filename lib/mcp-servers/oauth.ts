@@ -69,11 +69,19 @@ function endpoint(raw: string | null, what: string): URL {
 const verifierAad = (env: Env, rowId: string) => ({ org: env.organizationId, env: env.id, table: "link_oauth_states", row: rowId, field: "code_verifier" });
 const b64url = (b: Buffer) => b.toString("base64url");
 
-/** The servers a Link session may connect: per-user authorization-code servers, narrowed by the token's list. */
+/** Shared authorization code: one environment-wide connection, made by whoever the operator sends a link naming the server. */
+export const isSharedCodeServer = (s: Pick<McpServer, "authMode" | "credentialMode">) => s.authMode === "oauth_authorization_code" && s.credentialMode === "shared";
+
+/**
+ * The servers a Link session may connect: per-user authorization-code servers, narrowed by the
+ * token's list; a shared one only when the token names it (the operator's "connect" link).
+ */
 export async function sessionServers(db: DbOrTx, session: Pick<LinkSession, "environmentId" | "connectors">): Promise<McpServer[]> {
   const wanted = session.connectors ? new Set(session.connectors) : null;
   if (wanted && ![...wanted].some(isServerKey)) return [];
-  return (await listEnvironmentMcpServers(db, session.environmentId)).filter((s) => isPerUserServer(s) && (!wanted || wanted.has(s.id))).sort((a, b) => a.name.localeCompare(b.name));
+  return (await listEnvironmentMcpServers(db, session.environmentId))
+    .filter((s) => (isPerUserServer(s) && (!wanted || wanted.has(s.id))) || (isSharedCodeServer(s) && wanted?.has(s.id)))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function requireSessionServer(db: DbOrTx, session: Pick<LinkSession, "environmentId" | "connectors">, id: string): Promise<McpServer> {
