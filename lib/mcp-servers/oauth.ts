@@ -1,15 +1,15 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { DbOrTx } from "@/db/client";
 import { insertOauthState, pruneOauthStates } from "@/db/queries/link";
 import { findMcpServer, listEnvironmentMcpServers } from "@/db/queries/mcp-servers";
 import type { Environment, LinkOauthState, LinkSession, McpServer } from "@/db/schema";
-import { OAuthGrantError, OAuthTransportError, type TokenResponse } from "@/lib/connections/oauth-client";
+import { OAuthGrantError, type TokenResponse } from "@/lib/connections/oauth-client";
+import { authorizationUrl, EndpointRefused, tokenRequestFor } from "@/lib/mcp-servers/oauth-client";
 import { parseScopes } from "@/lib/connections/service";
 import { base62, hashToken } from "@/lib/crypto/tokens";
 import { seal, unseal } from "@/lib/crypto/vault";
 import { AppError } from "@/lib/errors";
 import { createId } from "@/lib/ids";
-import { unsafeEndpointUrl, unsafeUrlMessage } from "@/lib/mcp-servers/oauth-urls";
 import { guardedFetch, type OutboundFetch } from "@/lib/net/outbound-guard";
 import type { Runtime } from "@/lib/runtime";
 import { readSecret } from "@/lib/secrets/service";
@@ -59,13 +59,6 @@ export function pkceRefusal(server: Pick<McpServer, "discoveryResult" | "name">)
   return null;
 }
 
-/** Endpoints are checked again right before use: rows written before O10 existed, or edited by hand. */
-function endpoint(raw: string | null, what: string): URL {
-  const bad = raw ? unsafeEndpointUrl(raw) : "not_a_url";
-  if (!raw || bad) throw new AppError({ code: "conflict", message: `The MCP server's ${what} ${bad ? unsafeUrlMessage[bad] : "is missing"}.` });
-  return new URL(raw);
-}
-
 const verifierAad = (env: Env, rowId: string) => ({ org: env.organizationId, env: env.id, table: "link_oauth_states", row: rowId, field: "code_verifier" });
 const b64url = (b: Buffer) => b.toString("base64url");
 
@@ -99,11 +92,17 @@ export async function startServerOAuth(rt: Rt, input: { session: LinkSession; en
   const server = await requireSessionServer(rt.db, input.session, input.serverId);
   const refusal = pkceRefusal(server);
   if (refusal) throw new AppError({ code: "conflict", message: refusal });
-  const authorize = endpoint(server.authUrl, "authorization endpoint");
   if (!server.clientId) throw new AppError({ code: "conflict", message: `${server.name} has no OAuth client yet. Ask the app's team to finish its setup.` });
-
+  let authorize: string;
   const state = base62(randomBytes(32), 43);
   const verifier = b64url(randomBytes(32));
+  try {
+    authorize = authorizationUrl(server, { redirectUri: input.redirectUri, state, verifier });
+  } catch (err) {
+    if (err instanceof EndpointRefused) throw new AppError({ code: "conflict", message: err.message });
+    throw err;
+  }
+
   const id = createId("linkOauthState");
   await pruneOauthStates(rt.db, input.env.id, input.session.id);
   await insertOauthState(rt.db, {
@@ -115,63 +114,20 @@ export async function startServerOAuth(rt: Rt, input: { session: LinkSession; en
     codeVerifier: seal(rt, verifier, verifierAad(input.env, id)),
     redirectUri: input.redirectUri,
     // RFC 9207: the issuer discovery verified, else the endpoint's origin (hand-configured servers).
-    expectedIssuer: server.discoveryResult?.issuer ?? authorize.origin,
+    expectedIssuer: server.discoveryResult?.issuer ?? new URL(authorize).origin,
     requestedScopes: server.scopes,
     expiresAt: new Date(Date.now() + input.ttlMs),
   });
-  const q = authorize.searchParams;
-  q.set("response_type", "code");
-  q.set("client_id", server.clientId);
-  q.set("redirect_uri", input.redirectUri);
-  if (server.scopes.length) q.set("scope", server.scopes.join(" "));
-  q.set("state", state);
-  q.set("code_challenge", b64url(createHash("sha256").update(verifier, "ascii").digest()));
-  q.set("code_challenge_method", "S256");
-  if (server.resource) q.set("resource", server.resource);
-  return { authorize_url: authorize.toString() };
+  return { authorize_url: authorize };
 }
 
 export const unsealServerVerifier = (rt: Rt, env: Env, row: Pick<LinkOauthState, "id" | "codeVerifier">) => (row.codeVerifier ? unseal(rt, row.codeVerifier, verifierAad(env, row.id)) : null);
 
-const GRANT_ERRORS = new Set(["invalid_grant", "invalid_refresh_token", "token_revoked", "invalid_client", "unauthorized_client"]);
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
-
-/**
- * A token request to the server's AS with its client authentication and `resource` exactly as
- * published. Outbound-guarded, no redirects, 1 MB cap. Same error classes as connectors, so the
- * refresh machinery (lease, compare-and-swap, reauth_required) treats both alike.
- */
+/** A token request to the server's AS with its client authentication and `resource` exactly as published (outbound-guarded). */
 export async function serverTokenRequest(rt: Rt, env: Env, server: McpServer, params: Record<string, string>, fetcher: OutboundFetch = guardedFetch): Promise<TokenResponse> {
-  const url = endpoint(server.tokenUrl, "token endpoint");
-  if (!server.clientId) throw new OAuthTransportError(`${server.name} has no OAuth client.`);
-  const form = new URLSearchParams(params);
-  if (server.resource) form.set("resource", server.resource);
-  const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
   const method = server.tokenEndpointAuthMethod ?? (server.clientSecretId ? "client_secret_basic" : "none");
   const secret = method !== "none" && server.clientSecretId ? await readSecret(rt, env, server.clientSecretId) : null;
-  if (method === "client_secret_basic" && secret) headers.authorization = basic(server.clientId, secret);
-  else {
-    form.set("client_id", server.clientId);
-    if (secret) form.set("client_secret", secret);
-  }
-  let res: Response;
-  try {
-    res = await fetcher(url, { method: "POST", headers, body: form.toString(), redirect: "error", timeoutMs: 15_000, maxBytes: 1024 * 1024 });
-  } catch {
-    throw new OAuthTransportError(`could not reach the token endpoint of ${server.name}`);
-  }
-  let json: Record<string, unknown>;
-  try {
-    json = (await res.json()) as Record<string, unknown>;
-  } catch {
-    throw new OAuthTransportError(`the token endpoint of ${server.name} answered HTTP ${res.status} without JSON`);
-  }
-  if (typeof json.error === "string") {
-    if (GRANT_ERRORS.has(json.error)) throw new OAuthGrantError(json.error);
-    throw new OAuthTransportError(`the token endpoint of ${server.name} answered ${json.error.slice(0, 100)}`);
-  }
-  if (res.status >= 300 || typeof json.access_token !== "string") throw new OAuthTransportError(`the token endpoint of ${server.name} answered HTTP ${res.status}`);
-  return json as TokenResponse;
+  return tokenRequestFor(server, secret, params, fetcher);
 }
 
 export async function loadServer(db: DbOrTx, envId: string, id: string): Promise<McpServer | null> {
