@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { McpDiscoveryResult } from "@/db/schema";
 import { OAuthGrantError, OAuthTransportError, type TokenResponse } from "@/lib/connections/oauth-client";
 import { unsafeEndpointUrl, unsafeUrlMessage } from "@/lib/mcp-servers/oauth-urls";
 import type { OutboundFetch } from "@/lib/net/outbound-guard";
@@ -19,6 +20,20 @@ export function checkedEndpoint(raw: string | null, what: string): URL {
   const bad = raw ? unsafeEndpointUrl(raw) : "not_a_url";
   if (!raw || bad) throw new EndpointRefused(`The MCP server's ${what} ${bad ? unsafeUrlMessage[bad] : "is missing"}.`);
   return new URL(raw);
+}
+
+/**
+ * O4: an authorization server that does not list S256 is refused before any redirect; MCP
+ * clients must refuse when code_challenge_methods_supported is absent too. Servers configured
+ * by hand (no discovered AS metadata) get S256 anyway, and an AS without PKCE refuses the code.
+ */
+export function pkceRefusal(server: { name: string; discoveryResult: McpDiscoveryResult | null }): string | null {
+  const d = server.discoveryResult;
+  if (!d?.issuer) return null;
+  if (!d.code_challenge_methods_supported.includes("S256")) {
+    return `${server.name}'s authorization server does not support PKCE with S256${d.code_challenge_methods_supported.length ? "" : " (its metadata lists no code_challenge_methods_supported)"}, so Latchkey will not start an authorization there.`;
+  }
+  return null;
 }
 
 export const pkceChallengeS256 = (verifier: string) => createHash("sha256").update(verifier, "ascii").digest("base64url");

@@ -4,7 +4,9 @@ import { insertOauthState, pruneOauthStates } from "@/db/queries/link";
 import { findMcpServer, listEnvironmentMcpServers } from "@/db/queries/mcp-servers";
 import type { Environment, LinkOauthState, LinkSession, McpServer } from "@/db/schema";
 import { OAuthGrantError, type TokenResponse } from "@/lib/connections/oauth-client";
-import { authorizationUrl, EndpointRefused, tokenRequestFor } from "@/lib/mcp-servers/oauth-client";
+import { authorizationUrl, EndpointRefused, pkceRefusal, tokenRequestFor } from "@/lib/mcp-servers/oauth-client";
+
+export { pkceRefusal };
 import { parseScopes } from "@/lib/connections/service";
 import { base62, hashToken } from "@/lib/crypto/tokens";
 import { seal, unseal } from "@/lib/crypto/vault";
@@ -44,20 +46,6 @@ export const canUseClientMetadata = (baseUrl: string) => baseUrl.startsWith("htt
 
 /** Per-user authorization code: the servers an end user connects (the rest need nothing from them). */
 export const isPerUserServer = (s: Pick<McpServer, "authMode" | "credentialMode">) => s.authMode === "oauth_authorization_code" && s.credentialMode !== "shared";
-
-/**
- * O4: an authorization server that does not list S256 is refused before any redirect; MCP
- * clients must refuse when code_challenge_methods_supported is absent too. Servers configured
- * by hand (no discovered AS metadata) get S256 anyway, and an AS without PKCE refuses the code.
- */
-export function pkceRefusal(server: Pick<McpServer, "discoveryResult" | "name">): string | null {
-  const d = server.discoveryResult;
-  if (!d?.issuer) return null;
-  if (!d.code_challenge_methods_supported.includes("S256")) {
-    return `${server.name}'s authorization server does not support PKCE with S256${d.code_challenge_methods_supported.length ? "" : " (its metadata lists no code_challenge_methods_supported)"}, so Latchkey will not start an authorization there.`;
-  }
-  return null;
-}
 
 const verifierAad = (env: Env, rowId: string) => ({ org: env.organizationId, env: env.id, table: "link_oauth_states", row: rowId, field: "code_verifier" });
 const b64url = (b: Buffer) => b.toString("base64url");
