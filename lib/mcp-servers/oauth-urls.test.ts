@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { unsafeEndpointUrl } from "@/lib/mcp-servers/oauth-urls";
-import { canUseClientMetadata, clientMetadataDocument, isServerKey, pkceRefusal } from "@/lib/mcp-servers/oauth";
+import { canUseClientMetadata, clientMetadataDocument, isServerKey, metadataDocumentClientId, pkceRefusal } from "@/lib/mcp-servers/oauth";
 import type { McpDiscoveryResult } from "@/db/schema";
 
 describe("O10 endpoint URL check", () => {
@@ -46,5 +46,14 @@ describe("server keys and the client metadata document", () => {
     expect(clientMetadataDocument("https://lk.example.com/")).toMatchObject({ client_id: "https://lk.example.com/oauth/client-metadata.json", redirect_uris: ["https://lk.example.com/oauth/callback"] });
     expect(canUseClientMetadata("https://lk.example.com")).toBe(true);
     expect(canUseClientMetadata("http://127.0.0.1:3000")).toBe(false);
+  });
+  it("the document URL is the client_id only where the AS supports CIMD, on https, for a public client", () => {
+    const yes = { client_id_metadata_document_supported: true };
+    expect(metadataDocumentClientId(yes, "https://lk.example.com/oauth/callback", undefined)).toBe("https://lk.example.com/oauth/client-metadata.json");
+    expect(metadataDocumentClientId(yes, "https://lk.example.com/oauth/callback", "public")).toBe("https://lk.example.com/oauth/client-metadata.json");
+    expect(metadataDocumentClientId(yes, "https://lk.example.com/oauth/callback", "confidential")).toBeNull();
+    expect(metadataDocumentClientId(yes, "http://127.0.0.1:3000/oauth/callback", undefined)).toBeNull();
+    expect(metadataDocumentClientId({ client_id_metadata_document_supported: false }, "https://lk.example.com/oauth/callback", undefined)).toBeNull();
+    expect(metadataDocumentClientId(null, "https://lk.example.com/oauth/callback", undefined)).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { DbOrTx } from "@/db/client";
 import { insertOauthState, pruneOauthStates } from "@/db/queries/link";
 import { findMcpServer, listEnvironmentMcpServers } from "@/db/queries/mcp-servers";
-import type { Environment, LinkOauthState, LinkSession, McpServer } from "@/db/schema";
+import type { Environment, LinkOauthState, LinkSession, McpDiscoveryResult, McpServer } from "@/db/schema";
 import { OAuthGrantError, type TokenResponse } from "@/lib/connections/oauth-client";
 import { authorizationUrl, EndpointRefused, pkceRefusal, tokenRequestFor } from "@/lib/mcp-servers/oauth-client";
 
@@ -43,6 +43,16 @@ export function clientMetadataDocument(baseUrl: string) {
 }
 /** CIMD client ids must be https URLs with a path; a deployment on plain http cannot use one. */
 export const canUseClientMetadata = (baseUrl: string) => baseUrl.startsWith("https://");
+
+/**
+ * The client_id to use instead of registering: Latchkey's metadata document URL, when the AS
+ * advertises CIMD support, the deployment is https, and no confidential client was asked for.
+ */
+export function metadataDocumentClientId(d: Pick<McpDiscoveryResult, "client_id_metadata_document_supported"> | null, redirectUri: string, pkce: "public" | "confidential" | undefined): string | null {
+  const base = new URL(redirectUri).origin;
+  if (!d?.client_id_metadata_document_supported || !canUseClientMetadata(base) || pkce === "confidential") return null;
+  return clientMetadataUrl(base);
+}
 
 /** Per-user authorization code: the servers an end user connects (the rest need nothing from them). */
 export const isPerUserServer = (s: Pick<McpServer, "authMode" | "credentialMode">) => s.authMode === "oauth_authorization_code" && s.credentialMode !== "shared";

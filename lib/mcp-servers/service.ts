@@ -7,7 +7,7 @@ import { AppError, notFound, type FieldIssue } from "@/lib/errors";
 import { decodeCursor, page } from "@/lib/http/pagination";
 import { createId } from "@/lib/ids";
 import { discoverMcpServer } from "@/lib/mcp-servers/discovery";
-import { canUseClientMetadata, clientMetadataUrl } from "@/lib/mcp-servers/oauth";
+import { metadataDocumentClientId } from "@/lib/mcp-servers/oauth";
 import { unsafeEndpointUrl, unsafeUrlMessage } from "@/lib/mcp-servers/oauth-urls";
 import { chooseTokenEndpointAuthMethod, registerClient, RegistrationError, type TokenEndpointAuthMethod } from "@/lib/mcp-servers/registration";
 import { checkOutboundUrl, guardedFetch, OutboundError, type OutboundFetch } from "@/lib/net/outbound-guard";
@@ -177,9 +177,9 @@ async function resolveSettings(
     issues.push({ path: "auth.auth_url", message: "the authorization server does not support PKCE with S256 (code_challenge_methods_supported)" });
   }
   // A Client ID Metadata Document where the AS takes one: no registration, nothing stored at the AS.
-  const cimdBase = new URL(input.redirectUri).origin;
-  if (mode === "oauth_authorization_code" && !s.clientId && d?.client_id_metadata_document_supported && canUseClientMetadata(cimdBase) && g.pkce !== "confidential") {
-    s.clientId = clientMetadataUrl(cimdBase);
+  const cimd = mode === "oauth_authorization_code" && !s.clientId ? metadataDocumentClientId(d, input.redirectUri, g.pkce) : null;
+  if (cimd) {
+    s.clientId = cimd;
     s.clientRegistered = false;
     s.tokenEndpointAuthMethod = "none";
   }
