@@ -335,6 +335,11 @@ describe(`MCP servers, upstream OAuth [${db}]`, () => {
     expect(r.isError ?? false, JSON.stringify(r)).toBe(false);
     expect(upstream.seen.at(-1)!.claims).toMatchObject({ sub: "ops-admin", aud: upstream.url });
     await dave.close();
+
+    // Deleting the server deletes the connections bound to it.
+    expect((await api.del(`/api/v1/mcp-servers/${srv.id}`, { key: key.secret })).status).toBe(200);
+    const after = await api.get("/api/v1/connections?limit=100", { key: key.secret });
+    expect(after.body.data.filter((c: { connector: string }) => c.connector === srv.id)).toEqual([]);
   }, 60_000);
 
   it("O9: a token minted for another resource is refused by the upstream (401) and comes back as an upstream_error result; the client's Authorization never passes through", async () => {

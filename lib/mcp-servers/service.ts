@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { findMcpServer, listMcpServerRows, slugTaken } from "@/db/queries/mcp-servers";
-import { mcpServers, secrets, type Environment, type McpCredentialMode, type McpDiscoveryResult, type McpServer, type McpServerAuthMode } from "@/db/schema";
+import { connections, mcpServers, secrets, type Environment, type McpCredentialMode, type McpDiscoveryResult, type McpServer, type McpServerAuthMode } from "@/db/schema";
 import { recordAudit, type Actor } from "@/lib/audit/record";
 import { AppError, notFound, type FieldIssue } from "@/lib/errors";
 import { decodeCursor, page } from "@/lib/http/pagination";
@@ -402,6 +402,8 @@ export async function deleteMcpServer(db: DbOrTx, input: { environment: Env; id:
     const s = await getMcpServer(tx, input.environment.id, input.id);
     const owned = [s.tokenSecretId, s.clientSecretId].filter((x): x is string => x !== null);
     if (owned.length) await tx.delete(secrets).where(and(eq(secrets.environmentId, input.environment.id), inArray(secrets.id, owned)));
+    // Connections bound to the server (authorization code) go with it: their tokens are for it alone.
+    const dropped = await tx.delete(connections).where(and(eq(connections.environmentId, input.environment.id), eq(connections.connector, s.id))).returning({ id: connections.id });
     await tx.delete(mcpServers).where(and(eq(mcpServers.environmentId, input.environment.id), eq(mcpServers.id, s.id)));
     await recordAudit(tx, {
       organizationId: input.environment.organizationId,
@@ -411,7 +413,7 @@ export async function deleteMcpServer(db: DbOrTx, input: { environment: Env; id:
       target: { type: "mcp_server", id: s.id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: auditSummary(s),
+      metadata: { ...auditSummary(s), connections_removed: dropped.length },
     });
   });
 }
