@@ -75,6 +75,11 @@ export async function sessionServers(db: DbOrTx, session: Pick<LinkSession, "env
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Names of the servers an end user (or an operator's link) can connect, by id: for link and magic-link validation and display. */
+export async function serverNames(db: DbOrTx, environmentId: string): Promise<Map<string, string>> {
+  return new Map((await listEnvironmentMcpServers(db, environmentId)).filter((s) => s.authMode === "oauth_authorization_code").map((s) => [s.id, s.name]));
+}
+
 export async function requireSessionServer(db: DbOrTx, session: Pick<LinkSession, "environmentId" | "connectors">, id: string): Promise<McpServer> {
   const server = (await sessionServers(db, session)).find((s) => s.id === id);
   if (!server) throw new AppError({ code: "forbidden", message: "This link does not cover that account." });
