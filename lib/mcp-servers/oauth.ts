@@ -5,8 +5,6 @@ import { findMcpServer, listEnvironmentMcpServers } from "@/db/queries/mcp-serve
 import type { Environment, LinkOauthState, LinkSession, McpDiscoveryResult, McpServer } from "@/db/schema";
 import { OAuthGrantError, type TokenResponse } from "@/lib/connections/oauth-client";
 import { authorizationUrl, EndpointRefused, pkceRefusal, tokenRequestFor } from "@/lib/mcp-servers/oauth-client";
-
-export { pkceRefusal };
 import { parseScopes } from "@/lib/connections/service";
 import { base62, hashToken } from "@/lib/crypto/tokens";
 import { seal, unseal } from "@/lib/crypto/vault";
@@ -15,6 +13,8 @@ import { createId } from "@/lib/ids";
 import { guardedFetch, type OutboundFetch } from "@/lib/net/outbound-guard";
 import type { Runtime } from "@/lib/runtime";
 import { readSecret } from "@/lib/secrets/service";
+
+export { pkceRefusal };
 
 type Env = Pick<Environment, "id" | "organizationId">;
 type Rt = Pick<Runtime, "db" | "keyring">;
@@ -131,10 +131,6 @@ export async function serverTokenRequest(rt: Rt, env: Env, server: McpServer, pa
   const method = server.tokenEndpointAuthMethod ?? (server.clientSecretId ? "client_secret_basic" : "none");
   const secret = method !== "none" && server.clientSecretId ? await readSecret(rt, env, server.clientSecretId) : null;
   return tokenRequestFor(server, secret, params, fetcher);
-}
-
-export async function loadServer(db: DbOrTx, envId: string, id: string): Promise<McpServer | null> {
-  return findMcpServer(db, envId, id);
 }
 
 /** Refresh for a connection bound to a server (called by lib/connections/refresh under its lease). */
