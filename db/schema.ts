@@ -720,6 +720,9 @@ export type EmailOutboxRow = typeof emailOutbox.$inferSelect;
 
 export const mcpServerAuthModes = ["none", "token", "oauth_client_credentials", "oauth_authorization_code"] as const;
 export type McpServerAuthMode = (typeof mcpServerAuthModes)[number];
+/** oauth_authorization_code: each end user connects (per_user), or one environment-wide connection serves everyone (shared). */
+export const mcpCredentialModes = ["per_user", "shared"] as const;
+export type McpCredentialMode = (typeof mcpCredentialModes)[number];
 
 /** What discovery found, kept as it was returned so an operator can see why fields were filled. */
 export type McpDiscoveryResult = {
@@ -735,6 +738,8 @@ export type McpDiscoveryResult = {
   code_challenge_methods_supported: string[];
   authorization_servers: string[];
   issuer: string | null;
+  /** The AS accepts a Client ID Metadata Document URL as client_id (MCP 2025-11-25). Absent in results stored before it was read. */
+  client_id_metadata_document_supported?: boolean;
   resource_metadata_url: string | null;
   mcp_json: Record<string, unknown> | null;
   tried: { url: string; outcome: string }[];
@@ -768,6 +773,8 @@ export const mcpServers = pgTable(
     registerUrl: text("register_url"),
     resource: text("resource"),
     pkce: text("pkce").$type<"public" | "confidential">(),
+    /** oauth_authorization_code only: whose tokens are used (null for the other modes). */
+    credentialMode: text("credential_mode").$type<McpCredentialMode>(),
     tokenEndpointAuthMethod: text("token_endpoint_auth_method"),
     discoveryResult: jsonb("discovery_result").$type<McpDiscoveryResult>(),
     createdAt: createdAt(),

@@ -24,7 +24,7 @@ const BYPASS_HEADERS = [
  * session cookie are checked inside). Link's other routes need the session cookie and are
  * probed below like every protected route.
  */
-const PUBLIC = [/^\/api\/auth(\/|$)/, /^\/api\/health$/, /^\/api\/ready$/, /^\/api\/v1\/openapi\.json$/, /^\/api\/link\/redeem$/, /^\/oauth\/callback$/];
+const PUBLIC = [/^\/api\/auth(\/|$)/, /^\/api\/health$/, /^\/api\/ready$/, /^\/api\/v1\/openapi\.json$/, /^\/api\/link\/redeem$/, /^\/oauth\/callback$/, /^\/oauth\/client-metadata\.json$/];
 
 /** Every dashboard page (by its route pattern) and a URL that reaches it. */
 const DASHBOARD_PAGES: Record<string, string> = {

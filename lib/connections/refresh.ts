@@ -10,6 +10,7 @@ import { parseScopes } from "@/lib/connections/service";
 import { log } from "@/lib/log";
 import { raiseAlert } from "@/lib/alerts/raise";
 import { tokenRefreshes } from "@/lib/metrics/app";
+import { isServerKey, refreshServerToken } from "@/lib/mcp-servers/oauth";
 import type { Runtime } from "@/lib/runtime";
 import { connectionEventData } from "@/lib/webhooks/events";
 import { emitEvent } from "@/lib/webhooks/outbox";
@@ -160,7 +161,10 @@ async function refreshLoop(rt: Rt, env: Env, start: Connection, opts: { force?: 
 }
 
 async function refreshWithLease(rt: Rt, env: Env, row: Connection, cred: Extract<Credential, { type: "oauth2" }>) {
-  const cfg = await effectiveConfig(rt.db, env.id, row.connector);
+  // A connection to a registered MCP server refreshes at that server's AS (with its `resource`).
+  const server = isServerKey(row.connector);
+  const cfg = server ? null : await effectiveConfig(rt.db, env.id, row.connector);
+  let name = cfg?.connector.name ?? "MCP server";
   const release = (failed: boolean) =>
     rt.db
       .update(connections)
@@ -168,8 +172,14 @@ async function refreshWithLease(rt: Rt, env: Env, row: Connection, cred: Extract
       .where(and(eq(connections.environmentId, env.id), eq(connections.id, row.id), eq(connections.version, row.version)));
   let tokens;
   try {
-    const secret = await oauthClientSecret(rt, env, cfg);
-    tokens = await tokenRequest(cfg, secret, { grant_type: "refresh_token", refresh_token: cred.refresh_token! });
+    if (cfg) {
+      const secret = await oauthClientSecret(rt, env, cfg);
+      tokens = await tokenRequest(cfg, secret, { grant_type: "refresh_token", refresh_token: cred.refresh_token! });
+    } else {
+      const r = await refreshServerToken(rt, env, row.connector, cred.refresh_token!);
+      tokens = r.tokens;
+      name = r.name;
+    }
   } catch (err) {
     if (err instanceof OAuthGrantError) {
       // Lost a race we could not see? Re-read before declaring the connection broken.
@@ -182,7 +192,7 @@ async function refreshWithLease(rt: Rt, env: Env, row: Connection, cred: Extract
     tokenRefreshes.inc({ result: "error" });
     await release(true).catch(() => {});
     log.warn("token refresh failed", { connection: row.id, connector: row.connector, err });
-    throw toolError("upstream_error", `Could not refresh the ${cfg.connector.name} token right now.`, { retry_after: Math.ceil(FAILURE_COOLDOWN_MS / 1000) });
+    throw toolError("upstream_error", `Could not refresh the ${name} token right now.`, { retry_after: Math.ceil(FAILURE_COOLDOWN_MS / 1000) });
   }
   const next: Credential = {
     ...cred,

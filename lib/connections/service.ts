@@ -30,7 +30,8 @@ const mask = (v: string) => (v.length <= 8 ? "••••" : `••••${v.s
 
 /** Masked view: form values with secret fields reduced to their last 4 characters; never a token. */
 export function toConnectionOut(rt: Rt, env: Env, c: Connection): ConnectionOut {
-  const def = requireConnector(c.connector);
+  // A connection to a registered MCP server (per-user OAuth) is keyed by the server's id.
+  const def = /^srv_[0-9a-z]+$/.test(c.connector) ? ({ auth: { kind: "oauth2" } } as const) : requireConnector(c.connector);
   let fields: Record<string, string> | null = null;
   if (def.auth.kind !== "oauth2") {
     try {
@@ -199,7 +200,7 @@ export async function saveOAuthConnection(
     accountLabel?: string | null;
   } & Caller,
 ) {
-  const def = requireConnector(input.connector);
+  const def = /^srv_[0-9a-z]+$/.test(input.connector) ? ({ name: input.connector, auth: { kind: "oauth2" } } as const) : requireConnector(input.connector);
   if (def.auth.kind !== "oauth2") throw new AppError({ code: "validation_error", message: `${def.name} is not an OAuth connector.` });
   const granted = input.tokens.scope !== undefined ? parseScopes(input.tokens.scope) : (input.requestedScopes ?? []);
   const credential: Credential = {

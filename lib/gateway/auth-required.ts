@@ -19,7 +19,8 @@ export function authRequiredAsHttp401(backend: McpBackend, enabled: boolean): Mc
       const sc = result.structuredContent;
       if (!result.isError || !sc || !NEEDS_USER.has(sc.code as string) || typeof sc.connector !== "string" || typeof sc.link_url !== "string") return result;
       const slug = sc.connector;
-      const display = getConnector(slug)?.name ?? slug;
+      // A registered MCP server names itself (its key is its id).
+      const display = typeof sc.connector_name === "string" ? sc.connector_name : (getConnector(slug)?.name ?? slug);
       const message =
         sc.code === "reauth_required"
           ? `${display} must be reconnected before ${name} can run: open authorization_urls.${slug}, then retry.`

@@ -38,6 +38,7 @@ export function endpointFor(rt: Runtime, r: ResolvedMcp, baseUrl: string): McpEn
         pack: r.pack,
         registeredUserId: r.registeredUser?.id ?? null,
         actor,
+        baseUrl,
       }),
       r.authRequiredAsHttp === true,
     ),

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { LinkSession } from "@/db/schema";
+import type { LinkOauthState, LinkSession } from "@/db/schema";
 import { consumeOauthState, insertOauthState, pruneOauthStates } from "@/db/queries/link";
 import { effectiveConfig, oauthClientSecret, type EffectiveConfig } from "@/lib/connectors/configs";
 import type { ConnectorDef } from "@/lib/connectors/types";
@@ -12,6 +12,7 @@ import { AppError } from "@/lib/errors";
 import { createId } from "@/lib/ids";
 import { endUserActor, environmentOf, limitPerSession, requireAllowedConnector, requireLinkSession, type Caller } from "@/lib/link/session";
 import { log } from "@/lib/log";
+import { grantedScopes, isServerKey, isSharedCodeServer, requireSessionServer, serverTokenRequest, startServerOAuth, unsealServerVerifier } from "@/lib/mcp-servers/oauth";
 import type { Runtime } from "@/lib/runtime";
 import type { LinkCallbackError } from "@/lib/schemas/link";
 
@@ -58,6 +59,11 @@ function checkedEndpoint(raw: string, what: string): URL {
  */
 export async function startOAuth(rt: Rt, input: { session: LinkSession; connector: string; baseUrl: string }): Promise<{ authorize_url: string }> {
   await limitPerSession(rt, "link_oauth_start", input.session);
+  // A registered MCP server (per-user authorization code) connects through the same flow.
+  if (isServerKey(input.connector)) {
+    const env = await environmentOf(rt.db, input.session.environmentId);
+    return startServerOAuth(rt, { session: input.session, env, serverId: input.connector, redirectUri: oauthRedirectUri(input.baseUrl), ttlMs: OAUTH_STATE_TTL_MS });
+  }
   const def = await requireAllowedConnector(rt.db, input.session, input.connector);
   if (def.auth.kind !== "oauth2") throw new AppError({ code: "validation_error", message: `${def.name} connects with a form, not OAuth.` });
   const cfg = await effectiveConfig(rt.db, input.session.environmentId, def.slug);
@@ -130,6 +136,7 @@ export async function completeOAuth(
   if (!input.query.code) return fail("provider_error", row.connector);
 
   const env = await environmentOf(rt.db, session.environmentId);
+  if (isServerKey(row.connector)) return completeServerOAuth(rt, { session, env, row, code: input.query.code, ip: input.ip ?? null, requestId: input.requestId ?? null });
   let def: ConnectorDef;
   try {
     def = await requireAllowedConnector(rt.db, session, row.connector);
@@ -174,6 +181,47 @@ export async function completeOAuth(
     ip: input.ip ?? null,
   });
   return { connector: def.slug, error: null, connectionId: connection.id, environmentId: env.id };
+}
+
+/** The callback for a registered MCP server: the code exchanged with PKCE and `resource`, the tokens saved as the user's connection to that server. */
+async function completeServerOAuth(
+  rt: Rt,
+  input: { session: LinkSession; env: Awaited<ReturnType<typeof environmentOf>>; row: LinkOauthState; code: string } & Caller,
+): Promise<CallbackOutcome> {
+  const { session, env, row } = input;
+  let server;
+  try {
+    server = await requireSessionServer(rt.db, session, row.connector);
+  } catch {
+    return { connector: row.connector, error: "not_available" };
+  }
+  let tokens: TokenResponse;
+  try {
+    const verifier = unsealServerVerifier(rt, env, row);
+    tokens = await serverTokenRequest(rt, env, server, { grant_type: "authorization_code", code: input.code, redirect_uri: row.redirectUri, ...(verifier ? { code_verifier: verifier } : {}) });
+  } catch (err) {
+    log.warn("oauth code exchange failed", { server: server.id, environment: env.id, reason: (err as Error).name, message: (err as Error).message });
+    return { connector: server.id, error: "exchange_failed" };
+  }
+  const { connection } = await saveOAuthConnection(rt, {
+    environment: env,
+    // A shared server's connection serves the whole environment; the person who connected is in the audit row.
+    owner: isSharedCodeServer(server) ? { type: "environment", id: env.id } : { type: "registered_user", id: session.registeredUserId },
+    connector: server.id,
+    tokens: {
+      access_token: tokens.access_token,
+      ...(typeof tokens.refresh_token === "string" ? { refresh_token: tokens.refresh_token } : {}),
+      ...(typeof tokens.expires_in === "number" ? { expires_in: tokens.expires_in } : {}),
+      ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
+      ...(typeof tokens.token_type === "string" ? { token_type: tokens.token_type } : {}),
+    },
+    requestedScopes: grantedScopes(tokens, row.requestedScopes),
+    accountLabel: null,
+    actor: endUserActor(session),
+    requestId: input.requestId ?? null,
+    ip: input.ip ?? null,
+  });
+  return { connector: server.id, error: null, connectionId: connection.id, environmentId: env.id };
 }
 
 /**

@@ -19,6 +19,8 @@ import { getEnvironmentSettings } from "@/lib/environment-settings/service";
 import { isAllowedOrigin } from "@/lib/link/events";
 import { linkBranding, safeAccent, safeLogoUrl } from "@/lib/link/branding";
 import { formFields } from "@/lib/link/forms";
+import { serverLinkView } from "@/lib/link/servers";
+import { sessionServers } from "@/lib/mcp-servers/oauth";
 import { hitRateLimit } from "@/lib/rate-limit/fixed-window";
 import type { Runtime } from "@/lib/runtime";
 import { isAllowedRedirectUrl, type LinkConnectorView, type LinkSessionView } from "@/lib/schemas/link";
@@ -155,11 +157,12 @@ export async function linkSessionView(rt: Rt, session: LinkSession): Promise<Lin
   // One read of the settings row serves both the branding and the embedding origins.
   const { settings } = await getEnvironmentSettings(rt.db, session.environmentId);
   const embedOrigins = settings.embed?.allowed_origins ?? [];
-  const [env, branding, conns, allowed] = await Promise.all([
+  const [env, branding, conns, allowed, servers] = await Promise.all([
     environmentOf(rt.db, session.environmentId),
     linkBranding(rt.db, session.environmentId, settings),
     userConnections(rt.db, session.environmentId, session.registeredUserId),
     sessionConnectors(rt.db, session),
+    sessionServers(rt.db, session),
   ]);
   const byConnector = new Map(conns.map((c) => [c.connector, c]));
   const connectors = allowed.map(({ def, available }): LinkConnectorView => {
@@ -177,6 +180,8 @@ export async function linkSessionView(rt: Rt, session: LinkSession): Promise<Lin
       fields: formFields(def),
     };
   });
+  // Registered MCP servers whose users each connect (per-user authorization code) sit beside the connectors.
+  for (const srv of servers) connectors.push(serverLinkView(srv, byConnector.get(srv.id)));
   return {
     object: "link_session",
     expires_at: session.expiresAt.toISOString(),

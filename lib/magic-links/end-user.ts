@@ -1,6 +1,7 @@
 import { findConnection, listConnectionsOfOwner } from "@/db/queries/connections";
 import { lastToolCallPerConnection } from "@/db/queries/tool-calls";
 import { getConnector } from "@/lib/connectors/catalog";
+import { isServerKey } from "@/lib/mcp-servers/oauth";
 import { deleteConnection } from "@/lib/connections/service";
 import { AppError, notFound } from "@/lib/errors";
 import { createLinkToken } from "@/lib/link-tokens/service";
@@ -92,7 +93,8 @@ export async function disconnectForEndUser(rt: Rt, s: MagicSession, connectionId
  */
 export async function connectUrlForEndUser(db: Runtime["db"], s: MagicSession, input: { connector: string | null; baseUrl: string; requestId?: string | null }) {
   if (input.connector !== null) {
-    if (!getConnector(input.connector)) throw notFound("Connector");
+    // A registered MCP server connected per user is named by its id; Link checks it is one.
+    if (!getConnector(input.connector) && !isServerKey(input.connector)) throw notFound("Connector");
     const asked = s.link.connectors ?? null;
     if (asked && !asked.includes(input.connector)) {
       const own = (await listConnectionsOfOwner(db, s.environment.id, "registered_user", [s.user.id])).some((c) => c.connector === input.connector);

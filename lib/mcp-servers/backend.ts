@@ -5,6 +5,8 @@ import type { HotCache } from "@/lib/gateway/hot-cache";
 import { UNAUTHORIZED_TOOL_RPC } from "@/lib/gateway/pack-backend";
 import { log } from "@/lib/log";
 import { sharedCredentials } from "@/lib/mcp-servers/credentials";
+import { isPerUserServer } from "@/lib/mcp-servers/oauth";
+import { authRequiredResult, connectionCredentials, ServerAuthRequired, usesConnections, withServerAuthenticateMeta } from "@/lib/mcp-servers/oauth-credentials";
 import { UpstreamClient, UpstreamError } from "@/lib/mcp-servers/upstream";
 import { McpHttpError, type McpBackend, type McpCallResult, type McpTool } from "@/lib/mcp/types";
 import { pinnedDispatcher } from "@/lib/net/outbound-guard";
@@ -32,18 +34,22 @@ const TOOLS_TTL_MS = 60_000;
 // new credentials and a new session; the old one is closed.
 const clients = new Map<string, { version: number; client: Promise<UpstreamClient> }>();
 
-function clientFor(rt: Rt, env: Env, server: McpServer): Promise<UpstreamClient> {
+function clientFor(rt: Rt, env: Env, server: McpServer, registeredUserId: string | null = null): Promise<UpstreamClient> {
   const version = server.updatedAt.getTime();
-  const have = clients.get(server.id);
+  // Authorization-code servers: one client (credential and session) per user; see oauth-credentials.ts.
+  const perUser = usesConnections(server);
+  const slotKey = perUser ? `${server.id}:${registeredUserId ?? "-"}` : server.id;
+  const have = clients.get(slotKey);
   if (have && have.version === version) return have.client;
   if (have) void have.client.then((c) => c.close()).catch(() => {});
-  const client = pinnedDispatcher(server.url).then((agent) => new UpstreamClient(server, agent, sharedCredentials(rt, env, server)));
+  const creds = perUser ? connectionCredentials(rt, env, server, registeredUserId) : sharedCredentials(rt, env, server);
+  const client = pinnedDispatcher(server.url).then((agent) => new UpstreamClient(server, agent, creds));
   // A failed pin (DNS) is not kept: the next call tries again.
   const slot = { version, client };
   client.catch(() => {
-    if (clients.get(server.id) === slot) clients.delete(server.id);
+    if (clients.get(slotKey) === slot) clients.delete(slotKey);
   });
-  clients.set(server.id, slot);
+  clients.set(slotKey, slot);
   return client;
 }
 
@@ -69,8 +75,8 @@ async function fetchTools(client: UpstreamClient, signal?: AbortSignal): Promise
 }
 
 /** The upstream's tools, cached per server version; dropped with the environment's cache on any change. */
-async function upstreamTools(rt: Rt, env: Env, server: McpServer): Promise<McpTool[]> {
-  const load = async () => ({ value: await fetchTools(await clientFor(rt, env, server)), env: env.id });
+async function upstreamTools(rt: Rt, env: Env, server: McpServer, registeredUserId: string | null): Promise<McpTool[]> {
+  const load = async () => ({ value: await fetchTools(await clientFor(rt, env, server, registeredUserId)), env: env.id });
   if (!rt.cache) return (await load()).value;
   return (await rt.cache.get(`srvtools:${server.id}:${server.updatedAt.getTime()}`, load, TOOLS_TTL_MS)) ?? [];
 }
@@ -84,7 +90,7 @@ function errorResult(code: "upstream_timeout" | "upstream_error", message: strin
  * as `{slug}__{tool}` and calls to them are forwarded upstream. Packs without server entries
  * get the inner backend unchanged.
  */
-export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environment: Env; pack: { id: string; entries: ToolPackEntry[] }; registeredUserId: string | null; actor: Actor }): McpBackend {
+export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environment: Env; pack: { id: string; entries: ToolPackEntry[] }; registeredUserId: string | null; actor: Actor; baseUrl?: string }): McpBackend {
   const entries = ctx.pack.entries.filter(isServerEntry);
   if (entries.length === 0) return inner;
   const bySlug = new Map(entries.map((e) => [e.server, e]));
@@ -96,7 +102,7 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
         const server = servers.get(e.server);
         if (!server) return [];
         try {
-          const tools = await upstreamTools(rt, ctx.environment, server);
+          const tools = await upstreamTools(rt, ctx.environment, server, ctx.registeredUserId);
           return tools.filter((t) => entryAllows(e, t.name)).map((t) => ({ ...t, name: namespacedName(server.slug, t.name) }));
         } catch (err) {
           // One unreachable upstream must not take the whole pack's list down.
@@ -112,11 +118,12 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
     const t0 = performance.now();
     let result: McpCallResult;
     try {
-      const client = await clientFor(rt, ctx.environment, server);
+      const client = await clientFor(rt, ctx.environment, server, ctx.registeredUserId);
       const r = await client.rpc("tools/call", { name: tool, arguments: args }, signal);
       result = { content: Array.isArray(r.content) ? (r.content as McpCallResult["content"]) : [], ...(r.structuredContent && typeof r.structuredContent === "object" ? { structuredContent: r.structuredContent as Record<string, unknown> } : {}), ...(r.isError === true ? { isError: true } : {}) };
     } catch (err) {
-      if (err instanceof UpstreamError) result = errorResult(err.code, err.message);
+      if (err instanceof ServerAuthRequired) result = await authRequiredResult(rt, ctx, server, err);
+      else if (err instanceof UpstreamError) result = errorResult(err.code, err.message);
       else {
         log.error("upstream call failed", { server: server.id, error: err instanceof Error ? err.message : "unknown" });
         result = errorResult("upstream_error", `${server.slug} could not be called.`);
@@ -139,7 +146,12 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
     return result;
   };
 
-  return {
+  const packConnectors = [...new Set(ctx.pack.entries.flatMap((e) => ("connector" in e ? [e.connector] : [])))];
+  const perUserServers = async () => {
+    const servers = await serversBySlug(rt, ctx.environment.id);
+    return entries.map((e) => servers.get(e.server)).filter((s): s is McpServer => Boolean(s && isPerUserServer(s)));
+  };
+  return withServerAuthenticateMeta(rt, {
     ...inner,
     listTools: async () => [...(await inner.listTools()), ...(await listUpstream())],
     callTool: async (name, args, call) => {
@@ -152,5 +164,5 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
       }
       return callUpstream(server, split.tool, args, call.signal);
     },
-  };
+  }, { ...ctx, packConnectors, perUserServers });
 }

@@ -85,10 +85,10 @@ export function sharedCredentials(rt: Pick<Runtime, "db" | "keyring">, env: Env,
       },
     };
   }
-  // Per-user authorization code comes with Link (a later slice): nothing shared to send.
+  // Authorization code uses connections (oauth-credentials.ts); nothing shared to send here.
   return {
     headers: async () => {
-      throw new UpstreamError("upstream_error", `${server.slug} needs each user to connect (oauth_authorization_code), which this gateway does not serve yet.`);
+      throw new UpstreamError("upstream_error", `${server.slug} authenticates with connections (oauth_authorization_code).`);
     },
     rejected: () => {},
   };

@@ -1,4 +1,5 @@
 import type { McpDiscoveryResult, McpServerAuthMode } from "@/db/schema";
+import { unsafeEndpointUrl, unsafeUrlMessage } from "@/lib/mcp-servers/oauth-urls";
 import { OutboundError, type OutboundFetch } from "@/lib/net/outbound-guard";
 
 /**
@@ -57,6 +58,7 @@ type AsMetadata = {
   grant_types_supported?: unknown;
   code_challenge_methods_supported?: unknown;
   scopes_supported?: unknown;
+  client_id_metadata_document_supported?: unknown;
 };
 
 const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : null);
@@ -101,6 +103,7 @@ export async function discoverMcpServer(serverUrl: string, fetcher: OutboundFetc
     code_challenge_methods_supported: [],
     authorization_servers: [],
     issuer: null,
+    client_id_metadata_document_supported: false,
     resource_metadata_url: null,
     mcp_json: null,
     tried: [],
@@ -203,9 +206,18 @@ export async function discoverMcpServer(serverUrl: string, fetcher: OutboundFetc
     }
     if (as) {
       r.issuer = issuer;
-      r.auth_url = str(as.authorization_endpoint);
-      r.token_url = str(as.token_endpoint);
-      r.register_url = str(as.registration_endpoint);
+      // O10: an endpoint that could not be a real endpoint is dropped, never stored or redirected to.
+      const endpoint = (field: string, v: unknown) => {
+        const u = str(v);
+        const bad = u ? unsafeEndpointUrl(u) : null;
+        if (!bad) return u;
+        r.errors.push(`The authorization server's ${field} was refused: it ${unsafeUrlMessage[bad]}.`);
+        return null;
+      };
+      r.auth_url = endpoint("authorization_endpoint", as.authorization_endpoint);
+      r.token_url = endpoint("token_endpoint", as.token_endpoint);
+      r.register_url = endpoint("registration_endpoint", as.registration_endpoint);
+      r.client_id_metadata_document_supported = as.client_id_metadata_document_supported === true;
       r.token_endpoint_auth_methods_supported = strs(as.token_endpoint_auth_methods_supported);
       r.grant_types_supported = strs(as.grant_types_supported);
       r.code_challenge_methods_supported = strs(as.code_challenge_methods_supported);

@@ -1,12 +1,14 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { findMcpServer, listMcpServerRows, slugTaken } from "@/db/queries/mcp-servers";
-import { mcpServers, secrets, type Environment, type McpDiscoveryResult, type McpServer, type McpServerAuthMode } from "@/db/schema";
+import { connections, mcpServers, secrets, type Environment, type McpCredentialMode, type McpDiscoveryResult, type McpServer, type McpServerAuthMode } from "@/db/schema";
 import { recordAudit, type Actor } from "@/lib/audit/record";
 import { AppError, notFound, type FieldIssue } from "@/lib/errors";
 import { decodeCursor, page } from "@/lib/http/pagination";
 import { createId } from "@/lib/ids";
 import { discoverMcpServer } from "@/lib/mcp-servers/discovery";
+import { metadataDocumentClientId } from "@/lib/mcp-servers/oauth";
+import { unsafeEndpointUrl, unsafeUrlMessage } from "@/lib/mcp-servers/oauth-urls";
 import { chooseTokenEndpointAuthMethod, registerClient, RegistrationError, type TokenEndpointAuthMethod } from "@/lib/mcp-servers/registration";
 import { checkOutboundUrl, guardedFetch, OutboundError, type OutboundFetch } from "@/lib/net/outbound-guard";
 import type { Runtime } from "@/lib/runtime";
@@ -30,6 +32,7 @@ export type AuthInput = {
   register_url?: string | undefined;
   resource?: string | undefined;
   pkce?: "public" | "confidential" | undefined;
+  credential_mode?: McpCredentialMode | undefined;
   token_endpoint_auth_method?: TokenEndpointAuthMethod | undefined;
 };
 
@@ -45,6 +48,7 @@ type Settings = {
   registerUrl: string | null;
   resource: string | null;
   pkce: "public" | "confidential" | null;
+  credentialMode: McpCredentialMode | null;
   tokenEndpointAuthMethod: TokenEndpointAuthMethod | null;
 };
 
@@ -70,6 +74,7 @@ export function toMcpServerOut(s: McpServer): McpServerOut {
       register_url: s.registerUrl,
       resource: s.resource,
       pkce: s.pkce,
+      credential_mode: s.credentialMode,
       token_endpoint_auth_method: s.tokenEndpointAuthMethod,
     },
     discovery_result: s.discoveryResult,
@@ -81,6 +86,9 @@ export function toMcpServerOut(s: McpServer): McpServerOut {
 const invalid = (message: string, issues: FieldIssue[]) => new AppError({ code: "validation_error", message, issues });
 
 function checkUrl(rt: Rt, url: string, path: string) {
+  // O10: refused before anything is fetched, stored, redirected to or rendered.
+  const bad = unsafeEndpointUrl(url);
+  if (bad && bad !== "scheme") throw invalid(`The URL at ${path} ${unsafeUrlMessage[bad]}.`, [{ path, message: unsafeUrlMessage[bad] }]);
   try {
     checkOutboundUrl(url, rt.env.LATCHKEY_OUTBOUND_ALLOWLIST);
   } catch (err) {
@@ -141,16 +149,17 @@ async function resolveSettings(
     registerUrl: g.register_url ?? keep(input.base.registerUrl),
     resource: g.resource ?? keep(input.base.resource),
     pkce: g.pkce ?? keep(input.base.pkce),
+    credentialMode: g.credential_mode ?? keep(input.base.credentialMode),
     tokenEndpointAuthMethod: g.token_endpoint_auth_method ?? keep(input.base.tokenEndpointAuthMethod),
   };
   const issues: FieldIssue[] = [];
   let registeredSecret: string | null = null;
 
-  if (mode === "none") return { settings: { ...s, headerName: null, clientId: null, clientRegistered: false, scopes: [], authUrl: null, tokenUrl: null, registerUrl: null, resource: null, pkce: null, tokenEndpointAuthMethod: null }, registeredSecret };
+  if (mode === "none") return { settings: { ...s, headerName: null, clientId: null, clientRegistered: false, scopes: [], authUrl: null, tokenUrl: null, registerUrl: null, resource: null, pkce: null, credentialMode: null, tokenEndpointAuthMethod: null }, registeredSecret };
   if (mode === "token") {
     if (!g.token && !(input.hasToken && !modeChanged)) issues.push({ path: "auth.token", message: "token mode needs a token" });
     if (issues.length) throw invalid("The server's auth settings are incomplete.", issues);
-    return { settings: { ...s, headerName: s.headerName ?? "Authorization", clientId: null, clientRegistered: false, authUrl: null, tokenUrl: null, registerUrl: null, resource: null, pkce: null, tokenEndpointAuthMethod: null }, registeredSecret };
+    return { settings: { ...s, headerName: s.headerName ?? "Authorization", clientId: null, clientRegistered: false, authUrl: null, tokenUrl: null, registerUrl: null, resource: null, pkce: null, credentialMode: null, tokenEndpointAuthMethod: null }, registeredSecret };
   }
 
   if (d) {
@@ -163,14 +172,25 @@ async function resolveSettings(
   for (const [path, v] of [["auth.auth_url", s.authUrl], ["auth.token_url", s.tokenUrl], ["auth.register_url", s.registerUrl]] as const) if (v) checkUrl(rt, v, path);
   if (!s.tokenUrl) issues.push({ path: "auth.token_url", message: "discovery found no token endpoint; give token_url" });
   if (mode === "oauth_authorization_code" && !s.authUrl) issues.push({ path: "auth.auth_url", message: "discovery found no authorization endpoint; give auth_url" });
-  if (mode === "oauth_authorization_code" && d && d.code_challenge_methods_supported.length && !d.code_challenge_methods_supported.includes("S256")) {
-    issues.push({ path: "auth.auth_url", message: "the authorization server does not support PKCE S256" });
+  // O4: MCP clients must refuse an AS whose metadata does not list S256 (absent included).
+  if (mode === "oauth_authorization_code" && d?.issuer && !d.code_challenge_methods_supported.includes("S256")) {
+    issues.push({ path: "auth.auth_url", message: "the authorization server does not support PKCE with S256 (code_challenge_methods_supported)" });
+  }
+  // A Client ID Metadata Document where the AS takes one: no registration, nothing stored at the AS.
+  const cimd = mode === "oauth_authorization_code" && !s.clientId ? metadataDocumentClientId(d, input.redirectUri, g.pkce) : null;
+  if (cimd) {
+    s.clientId = cimd;
+    s.clientRegistered = false;
+    s.tokenEndpointAuthMethod = "none";
   }
   if (!s.clientId && !s.registerUrl) issues.push({ path: "auth.client_id", message: "the authorization server offers no registration endpoint; give client_id (and client_secret)" });
   if (issues.length) throw invalid("The server's auth settings are incomplete.", issues);
 
   if (!s.clientId) {
-    const method = s.tokenEndpointAuthMethod ?? chooseTokenEndpointAuthMethod(d?.token_endpoint_auth_methods_supported ?? []);
+    const supported = d?.token_endpoint_auth_methods_supported ?? [];
+    // Asked for a public client: register one ("none") when the AS allows it.
+    const wantPublic = mode === "oauth_authorization_code" && s.pkce === "public" && (supported.length === 0 || supported.includes("none"));
+    const method = s.tokenEndpointAuthMethod ?? (wantPublic ? "none" : chooseTokenEndpointAuthMethod(supported));
     if (!method) throw invalid("The authorization server supports none of client_secret_basic, client_secret_post or none.", [{ path: "auth.token_endpoint_auth_method", message: "no supported method" }]);
     // A client-credentials client must authenticate; "none" would get it nothing.
     const chosen = mode === "oauth_client_credentials" && method === "none" ? "client_secret_basic" : method;
@@ -190,8 +210,14 @@ async function resolveSettings(
     if (s.tokenEndpointAuthMethod !== "none" && !haveSecret) throw invalid("A confidential client needs its secret.", [{ path: "auth.client_secret", message: `required with ${s.tokenEndpointAuthMethod}` }]);
     if (mode === "oauth_client_credentials" && s.tokenEndpointAuthMethod === "none") throw invalid("Client credentials need a client secret.", [{ path: "auth.client_secret", message: "required for oauth_client_credentials" }]);
   }
-  if (mode === "oauth_authorization_code") s.pkce ??= s.tokenEndpointAuthMethod === "none" ? "public" : "confidential";
-  else s.pkce = null;
+  if (mode === "oauth_authorization_code") {
+    s.pkce ??= s.tokenEndpointAuthMethod === "none" ? "public" : "confidential";
+    if (s.pkce === "confidential" && s.tokenEndpointAuthMethod === "none") throw invalid("A confidential client needs a client secret.", [{ path: "auth.pkce", message: "confidential needs client_secret (or use public)" }]);
+    s.credentialMode ??= "per_user";
+  } else {
+    s.pkce = null;
+    s.credentialMode = null;
+  }
   return { settings: s, registeredSecret };
 }
 
@@ -206,13 +232,14 @@ const columns = (s: Settings) => ({
   registerUrl: s.registerUrl,
   resource: s.resource,
   pkce: s.pkce,
+  credentialMode: s.credentialMode,
   tokenEndpointAuthMethod: s.tokenEndpointAuthMethod,
 });
 
 const conflictSlug = (slug: string) => new AppError({ code: "conflict", message: `An MCP server with slug "${slug}" already exists.`, issues: [{ path: "slug", message: "already taken" }] });
 
 /** Audit rows say which settings changed, never a secret or a URL's query string. */
-const auditSummary = (s: McpServer) => ({ name: s.name, slug: s.slug, url: s.url.split("?")[0], auth_mode: s.authMode, client_registered: s.clientRegistered });
+const auditSummary = (s: McpServer) => ({ name: s.name, slug: s.slug, url: s.url.split("?")[0], auth_mode: s.authMode, credential_mode: s.credentialMode, client_registered: s.clientRegistered });
 
 /** Tool names are `{slug}__{tool}`: a slug with "__" would make them ambiguous. */
 function checkSlug(slug: string) {
@@ -228,7 +255,7 @@ export async function createMcpServer(
   checkSlug(slug);
   if (await slugTaken(rt.db, input.environment.id, slug)) throw conflictSlug(slug);
   const discovery = await discover(rt, input.url, "url", fetcher);
-  const base: Settings = { mode: "none", headerName: null, clientId: null, clientRegistered: false, scopes: [], authUrl: null, tokenUrl: null, registerUrl: null, resource: null, pkce: null, tokenEndpointAuthMethod: null };
+  const base: Settings = { mode: "none", headerName: null, clientId: null, clientRegistered: false, scopes: [], authUrl: null, tokenUrl: null, registerUrl: null, resource: null, pkce: null, credentialMode: null, tokenEndpointAuthMethod: null };
   const { settings, registeredSecret } = await resolveSettings(rt, { environment: input.environment, name: input.name, base, given: input.auth, hasToken: false, hasClientSecret: false, discovery, recommend: true, redirectUri: input.redirectUri, fetcher });
   const id = createId("mcpServer");
   return rt.db.transaction(async (tx) => {
@@ -301,6 +328,7 @@ export async function updateMcpServer(
     registerUrl: rediscover && before.clientRegistered ? null : before.registerUrl,
     resource: before.resource,
     pkce: before.pkce,
+    credentialMode: before.credentialMode,
     tokenEndpointAuthMethod: issuerMoved ? null : (before.tokenEndpointAuthMethod as TokenEndpointAuthMethod | null),
   };
   const resolved = touchesAuth
@@ -374,6 +402,8 @@ export async function deleteMcpServer(db: DbOrTx, input: { environment: Env; id:
     const s = await getMcpServer(tx, input.environment.id, input.id);
     const owned = [s.tokenSecretId, s.clientSecretId].filter((x): x is string => x !== null);
     if (owned.length) await tx.delete(secrets).where(and(eq(secrets.environmentId, input.environment.id), inArray(secrets.id, owned)));
+    // Connections bound to the server (authorization code) go with it: their tokens are for it alone.
+    const dropped = await tx.delete(connections).where(and(eq(connections.environmentId, input.environment.id), eq(connections.connector, s.id))).returning({ id: connections.id });
     await tx.delete(mcpServers).where(and(eq(mcpServers.environmentId, input.environment.id), eq(mcpServers.id, s.id)));
     await recordAudit(tx, {
       organizationId: input.environment.organizationId,
@@ -383,7 +413,7 @@ export async function deleteMcpServer(db: DbOrTx, input: { environment: Env; id:
       target: { type: "mcp_server", id: s.id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: auditSummary(s),
+      metadata: { ...auditSummary(s), connections_removed: dropped.length },
     });
   });
 }

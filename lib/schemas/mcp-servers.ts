@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { mcpServerAuthModes } from "@/db/schema";
+import { mcpCredentialModes, mcpServerAuthModes } from "@/db/schema";
 import { paginationQuerySchema, pageSchema } from "@/lib/http/pagination";
 import { defineOperation } from "@/lib/openapi/operation";
 import { idParam, isoDate } from "@/lib/schemas/common";
@@ -30,6 +30,7 @@ const authInput = {
   register_url: optionalUrl,
   resource: optionalUrl.describe("RFC 8707 resource sent with token requests, exactly as the server's protected resource metadata publishes it."),
   pkce: z.enum(["public", "confidential"]).describe("oauth_authorization_code: a public client (PKCE only) or a confidential one (PKCE and a client secret)."),
+  credential_mode: z.enum(mcpCredentialModes).describe("oauth_authorization_code: per_user (each end user connects through Link; the default) or shared (one environment-wide connection)."),
   token_endpoint_auth_method: z.enum(["client_secret_basic", "client_secret_post", "none"]),
 };
 const partialAuth = z.strictObject(Object.fromEntries(Object.entries(authInput).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof authInput]: z.ZodOptional<(typeof authInput)[K]> });
@@ -69,6 +70,7 @@ export const DiscoveryResultSchema = z
     code_challenge_methods_supported: z.array(z.string()),
     authorization_servers: z.array(z.string()),
     issuer: z.string().nullable(),
+    client_id_metadata_document_supported: z.boolean().optional().describe("The AS accepts a Client ID Metadata Document URL as client_id; Latchkey then uses its own (GET /oauth/client-metadata.json)."),
     resource_metadata_url: z.string().nullable(),
     mcp_json: z.record(z.string(), z.unknown()).nullable().describe("The server's /.well-known/mcp.json, when it has one."),
     tried: z.array(z.object({ url: z.string(), outcome: z.string() })).describe("Every URL discovery fetched, and what came back."),
@@ -98,6 +100,7 @@ export const McpServerSchema = z
       register_url: z.string().nullable(),
       resource: z.string().nullable(),
       pkce: z.enum(["public", "confidential"]).nullable(),
+      credential_mode: z.enum(mcpCredentialModes).nullable().describe("oauth_authorization_code: whose tokens are used."),
       token_endpoint_auth_method: z.string().nullable(),
     }),
     discovery_result: DiscoveryResultSchema.nullable(),

@@ -18,6 +18,7 @@ export const POST = withApiKey(toolCallOperations.execute, async ({ req, ctx, pa
     pack,
     registeredUserId: user.id,
     actor: ctx.actor,
+    baseUrl: publicBaseUrl(ctx.rt, req.headers),
   });
   try {
     const r = await backend.callTool(params.name, body.arguments, { signal: req.signal, requestId: ctx.requestId });
