@@ -9,6 +9,7 @@ import { gatewayTokenOperations } from "@/lib/schemas/gateway-tokens";
 import { magicLinkOperations } from "@/lib/schemas/magic-links";
 import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
+import { mcpServerToolOperations } from "@/lib/schemas/mcp-server-tools";
 import { mcpServerOperations } from "@/lib/schemas/mcp-servers";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
 import { toolPackOperations } from "@/lib/schemas/tool-packs";
@@ -29,6 +30,7 @@ export const allOperations: Operation[] = [
   ...Object.values(webhookOperations),
   ...Object.values(magicLinkOperations),
   ...Object.values(mcpServerOperations),
+  ...Object.values(mcpServerToolOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;
