@@ -12,7 +12,7 @@ import { UpstreamGuard, type GuardOptions } from "@/lib/mcp-servers/upstream-gua
 
 type Msg = { jsonrpc: "2.0"; id?: number; method: string; params?: Record<string, unknown> };
 type Seen = { msg: Msg; headers: http.IncomingHttpHeaders; aborted: boolean };
-type Handler = (msg: Msg, req: http.IncomingMessage, res: http.ServerResponse, seen: Seen) => void | Promise<void>;
+type Handler = (msg: Msg, req: http.IncomingMessage, res: http.ServerResponse, seen: Seen) => unknown;
 
 const servers: http.Server[] = [];
 const agents: Agent[] = [];

@@ -1,7 +1,8 @@
 import type { Agent } from "undici";
 import { request } from "undici";
 import type { McpServer } from "@/db/schema";
-import { GuardError, guardFor, type UpstreamGuard } from "@/lib/mcp-servers/upstream-guard";
+import { getEnv } from "@/lib/env";
+import { DEFAULT_GUARD, GuardError, guardFor, type UpstreamGuard } from "@/lib/mcp-servers/upstream-guard";
 
 /**
  * A JSON-RPC client for one upstream MCP server (Streamable HTTP), reused across calls:
@@ -52,7 +53,6 @@ const CLIENT_INFO_KEY = "io.modelcontextprotocol/clientInfo";
 const CLIENT_INFO = { name: "latchkey", version: "0.1.0" };
 
 const MAX_BYTES = 4 * 1024 * 1024;
-export const UPSTREAM_TIMEOUT_MS = 30_000;
 /** Reads that change nothing upstream, so a retry after a transient failure is safe. */
 const IDEMPOTENT = new Set(["server/discover", "initialize", "tools/list", "resources/list", "prompts/list"]);
 const READ_RETRIES = 2;
@@ -150,8 +150,9 @@ export class UpstreamClient {
     private readonly credentials: UpstreamCredentials,
     options: UpstreamClientOptions = {},
   ) {
-    this.guard = options.guard ?? guardFor(server.id, server.slug);
-    this.timeoutMs = options.timeoutMs ?? UPSTREAM_TIMEOUT_MS;
+    const env = getEnv();
+    this.guard = options.guard ?? guardFor(server.id, server.slug, { ...DEFAULT_GUARD, maxConcurrent: env.LATCHKEY_UPSTREAM_CONCURRENCY });
+    this.timeoutMs = options.timeoutMs ?? env.LATCHKEY_UPSTREAM_TIMEOUT_MS;
     this.era = options.era;
   }
 
