@@ -42,6 +42,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/tool-packs": "/tool-packs",
   "/tool-calls": "/tool-calls",
   "/tool-packs/[id]": `/tool-packs/${unknownId("tp")}`,
+  "/mcp-servers/[id]/tools": `/mcp-servers/${unknownId("srv")}/tools`,
   "/webhooks": "/webhooks",
   "/webhooks/[id]": `/webhooks/${unknownId("whe")}`,
   "/outbox": "/outbox",
