@@ -123,7 +123,8 @@ describe(`MCP conformance fixture behind Latchkey, names passed through [${db}]`
         expect(passes(checks), `${s} through Latchkey: ${JSON.stringify(checks.filter((c) => c.status !== "SUCCESS"))}`).toBe(true);
       }
       // Only what the gateway does not serve may be lost on the way.
-      expect(lost.filter((s) => !NOT_PROXIED.test(s))).toEqual([]);
+      const unexpected = lost.filter((s) => !NOT_PROXIED.test(s));
+      expect(unexpected.map((s) => `${s}: ${JSON.stringify((proxied.results.get(s) ?? []).filter((c) => c.status !== "SUCCESS").map((c) => `${c.id}: ${c.errorMessage ?? c.status}`))}`)).toEqual([]);
     }, 240_000);
   }
 });

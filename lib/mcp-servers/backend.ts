@@ -125,6 +125,7 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
   const callUpstream = async (entry: ServerEntry, server: McpServer, tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<McpCallResult> => {
     const t0 = performance.now();
     let result: McpCallResult;
+    let refusal: UpstreamError["refusal"];
     try {
       // A definition that changed since it was approved is not callable until an admin approves it.
       // The list is the cached one (no query on a warm call); if the upstream cannot list, the call still goes.
@@ -139,6 +140,9 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
       const r = await client.rpc("tools/call", { name: tool, arguments: args }, signal);
       result = { content: Array.isArray(r.content) ? (r.content as McpCallResult["content"]) : [], ...(r.structuredContent && typeof r.structuredContent === "object" ? { structuredContent: r.structuredContent as Record<string, unknown> } : {}), ...(r.isError === true ? { isError: true } : {}) };
     } catch (err) {
+      // The upstream refused the request itself (HTTP 4xx with a JSON-RPC error, as the modern era does for
+      // a missing client capability): passed on as that error, so clients see what the server said.
+      if (err instanceof UpstreamError && err.refusal) refusal = err.refusal;
       if (err instanceof UpstreamError) result = errorResult(err.code, err.message);
       else {
         log.error("upstream call failed", { server: server.id, error: err instanceof Error ? err.message : "unknown" });
@@ -159,6 +163,7 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
       errorCode: result.isError && typeof sc?.code === "string" ? sc.code : null,
       latencyMs: Math.round(performance.now() - t0),
     });
+    if (refusal) throw new McpHttpError(refusal.status, { code: refusal.code, message: refusal.message, ...(refusal.data ? { data: refusal.data } : {}) });
     return result;
   };
 

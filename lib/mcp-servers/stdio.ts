@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { AppError } from "@/lib/errors";
 import { getEnv } from "@/lib/env";
 import { UpstreamError } from "@/lib/mcp-servers/upstream";
@@ -76,7 +78,8 @@ export class StdioProcess {
 
   private async start() {
     const extra = await this.resolveEnv();
-    const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", LANG: "C.UTF-8", ...extra };
+    // A fixed PATH (this Node's directory first, for node and npx), not the gateway's own environment.
+    const env = { PATH: `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, HOME: os.homedir(), LANG: "C.UTF-8", ...extra } as unknown as NodeJS.ProcessEnv;
     const child = spawn(this.config.command, this.config.args, { env, stdio: ["pipe", "pipe", "pipe"], shell: false, detached: false });
     this.child = child;
     this.ended = null;

@@ -32,6 +32,8 @@ export class UpstreamError extends Error {
     message: string,
     /** The upstream misbehaved (unreachable, 5xx, timeout, garbage): counts toward its breaker; a read may be retried. */
     readonly transient = false,
+    /** The upstream refused the request at the HTTP level with a JSON-RPC error (e.g. 400 -32021): a gateway passes it on as such. */
+    readonly refusal?: { status: number; code: number; message: string; data?: Record<string, unknown> },
   ) {
     super(message);
     this.name = "UpstreamError";
@@ -187,8 +189,8 @@ export class UpstreamClient {
     return h;
   }
 
-  private fail(code: UpstreamErrorCode, message: string, transient: boolean): UpstreamError {
-    return new UpstreamError(code, this.scrub(message), transient);
+  private fail(code: UpstreamErrorCode, message: string, transient: boolean, refusal?: UpstreamError["refusal"]): UpstreamError {
+    return new UpstreamError(code, this.scrub(message), transient, refusal);
   }
 
   /** One POST; reads JSON or SSE up to our response, then stops reading. */
@@ -359,7 +361,14 @@ export class UpstreamClient {
       if (r.status >= 400 && !r.message) throw this.fail("upstream_error", `${this.server.slug} answered HTTP ${r.status}.`, false);
       const msg = r.message;
       if (!msg) throw this.fail("upstream_error", `${this.server.slug} sent no answer to ${method}.`, true);
-      if (msg.error) throw this.fail("upstream_error", `${this.server.slug}: ${String(msg.error.message)}`, false);
+      if (msg.error) {
+        const e = msg.error as { code: unknown; message: unknown; data?: unknown };
+        const refusal =
+          r.status >= 400 && r.status < 500 && typeof e.code === "number"
+            ? { status: r.status, code: e.code, message: this.scrub(String(e.message)), ...(e.data && typeof e.data === "object" && !Array.isArray(e.data) ? { data: e.data as Record<string, unknown> } : {}) }
+            : undefined;
+        throw this.fail("upstream_error", `${this.server.slug}: ${String(e.message)}`, false, refusal);
+      }
       return msg.result ?? {};
     }
   }
