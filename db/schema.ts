@@ -771,6 +771,8 @@ export const mcpServers = pgTable(
     pkce: text("pkce").$type<"public" | "confidential">(),
     tokenEndpointAuthMethod: text("token_endpoint_auth_method"),
     discoveryResult: jsonb("discovery_result").$type<McpDiscoveryResult>(),
+    /** transport "stdio": the command to run (lib/mcp-servers/stdio.ts); secret names only, never values. */
+    stdioConfig: jsonb("stdio_config").$type<{ command: "npx" | "node" | "uvx" | "python3"; args: string[]; env?: Record<string, string | { secret: string }> }>(),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

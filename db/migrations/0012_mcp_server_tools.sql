@@ -13,6 +13,7 @@ CREATE TABLE "mcp_server_tools" (
 	CONSTRAINT "mcp_server_tools_server_id_name_pk" PRIMARY KEY("server_id","name")
 );
 --> statement-breakpoint
+ALTER TABLE "mcp_servers" ADD COLUMN "stdio_config" jsonb;--> statement-breakpoint
 ALTER TABLE "mcp_server_tools" ADD CONSTRAINT "mcp_server_tools_server_id_mcp_servers_id_fk" FOREIGN KEY ("server_id") REFERENCES "public"."mcp_servers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mcp_server_tools" ADD CONSTRAINT "mcp_server_tools_environment_id_environments_id_fk" FOREIGN KEY ("environment_id") REFERENCES "public"."environments"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "mcp_server_tools_env_server_idx" ON "mcp_server_tools" USING btree ("environment_id","server_id");--> statement-breakpoint

@@ -162,6 +162,12 @@ describe(`upstream MCP servers [${db}]`, () => {
     expect(clash.body.error.issues[0].path).toBe("entries.1.namespace");
   });
 
+  it("a stdio server cannot be registered while LATCHKEY_ALLOW_STDIO is off: a 422 that says so", async () => {
+    const r = await api.post("/api/v1/mcp-servers", { key: keyA.secret, json: { name: "Local", transport: "stdio", stdio: { command: "npx", args: ["-y", "@modelcontextprotocol/server-everything"] } } });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body.error.message).toContain("LATCHKEY_ALLOW_STDIO");
+  });
+
   it("a tool whose definition changes upstream is hidden and refused with tool_definition_changed until an admin approves it", async () => {
     const srv = ok((await api.get("/api/v1/mcp-servers", { key: keyA.secret })) as ApiResponse, 200).data.find((s: { slug: string }) => s.slug === "mutable");
     const pack = ok(await api.post("/api/v1/tool-packs", { key: keyA.secret, json: { name: "Notes", entries: [{ server: "mutable", tools: "*" }] } }));

@@ -5,6 +5,7 @@ import type { HotCache } from "@/lib/gateway/hot-cache";
 import { UNAUTHORIZED_TOOL_RPC } from "@/lib/gateway/pack-backend";
 import { log } from "@/lib/log";
 import { sharedCredentials } from "@/lib/mcp-servers/credentials";
+import { stdioClientFor } from "@/lib/mcp-servers/stdio-client";
 import { reconcileTools, TOOL_DEFINITION_CHANGED, type ReconciledTools } from "@/lib/mcp-servers/tools";
 import { UpstreamClient, UpstreamError, type UpstreamErrorCode } from "@/lib/mcp-servers/upstream";
 import { McpHttpError, type McpBackend, type McpCallResult, type McpTool } from "@/lib/mcp/types";
@@ -48,6 +49,14 @@ function clientFor(rt: Rt, env: Env, server: McpServer): Promise<UpstreamClient>
   return client;
 }
 
+type Rpc = { rpc(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> };
+
+/** HTTP servers share one client per server; stdio servers run one process per (user, server). */
+async function rpcClientFor(rt: Rt, env: Env, server: McpServer, userKey: string | null): Promise<Rpc> {
+  if (server.transport === "stdio") return stdioClientFor(rt, env, server, userKey);
+  return clientFor(rt, env, server);
+}
+
 /** The environment's servers by slug, from the hot cache (no query on a warm call). */
 async function serversBySlug(rt: Rt, envId: string): Promise<Map<string, McpServer>> {
   const load = async () => ({ value: new Map((await listEnvironmentMcpServers(rt.db, envId)).map((s) => [s.slug, s])), env: envId });
@@ -55,7 +64,7 @@ async function serversBySlug(rt: Rt, envId: string): Promise<Map<string, McpServ
   return (await rt.cache.get(`srvs:${envId}`, load)) ?? new Map();
 }
 
-async function fetchTools(client: UpstreamClient, signal?: AbortSignal): Promise<McpTool[]> {
+async function fetchTools(client: Rpc, signal?: AbortSignal): Promise<McpTool[]> {
   const out: McpTool[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 20; page++) {
@@ -75,9 +84,9 @@ async function fetchTools(client: UpstreamClient, signal?: AbortSignal): Promise
  * approval included). The upstream is asked first and the database after, in its own short
  * transaction: no connection is held while the upstream takes its time (check L4).
  */
-async function upstreamTools(rt: Rt, env: Env, server: McpServer): Promise<ReconciledTools> {
+async function upstreamTools(rt: Rt, env: Env, server: McpServer, userKey: string | null = null): Promise<ReconciledTools> {
   const load = async () => {
-    const listed = await fetchTools(await clientFor(rt, env, server));
+    const listed = await fetchTools(await rpcClientFor(rt, env, server, userKey));
     return { value: await reconcileTools(rt.db, env, server, listed), env: env.id };
   };
   if (!rt.cache) return (await load()).value;
@@ -110,7 +119,7 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
         const server = servers.get(e.server);
         if (!server) return [];
         try {
-          const { approved } = await upstreamTools(rt, ctx.environment, server);
+          const { approved } = await upstreamTools(rt, ctx.environment, server, ctx.registeredUserId);
           return approved.filter((t) => entryAllows(e, t.name)).map((t) => ({ ...t, name: exposedName(e, server.slug, t.name) }));
         } catch (err) {
           // One unreachable upstream must not take the whole pack's list down.
@@ -129,14 +138,14 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
     try {
       // A definition that changed since it was approved is not callable until an admin approves it.
       // The list is the cached one (no query on a warm call); if the upstream cannot list, the call still goes.
-      const known = await upstreamTools(rt, ctx.environment, server).catch(() => null);
+      const known = await upstreamTools(rt, ctx.environment, server, ctx.registeredUserId).catch(() => null);
       if (known?.pending.has(tool)) {
         throw new UpstreamError(
           TOOL_DEFINITION_CHANGED,
           `The definition of "${exposedName(entry, server.slug, tool)}" changed on ${server.slug} since it was approved; an administrator must approve the new definition before it can be called.`,
         );
       }
-      const client = await clientFor(rt, ctx.environment, server);
+      const client = await rpcClientFor(rt, ctx.environment, server, ctx.registeredUserId);
       const r = await client.rpc("tools/call", { name: tool, arguments: args }, signal);
       result = { content: Array.isArray(r.content) ? (r.content as McpCallResult["content"]) : [], ...(r.structuredContent && typeof r.structuredContent === "object" ? { structuredContent: r.structuredContent as Record<string, unknown> } : {}), ...(r.isError === true ? { isError: true } : {}) };
     } catch (err) {
@@ -192,7 +201,7 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
           const server = (await serversBySlug(rt, ctx.environment.id)).get(bare.server);
           const ownNames = server && entryAllows(bare, name) ? new Set((await inner.listTools()).map((t) => t.name)) : null;
           if (server && ownNames && !ownNames.has(name)) {
-            const { approved, pending } = await upstreamTools(rt, ctx.environment, server).catch(() => ({ approved: [] as McpTool[], pending: new Set<string>() }));
+            const { approved, pending } = await upstreamTools(rt, ctx.environment, server, ctx.registeredUserId).catch(() => ({ approved: [] as McpTool[], pending: new Set<string>() }));
             if (pending.has(name) || approved.some((t) => t.name === name)) return callUpstream(bare, server, name, args, call.signal);
           }
         }
