@@ -203,7 +203,7 @@ describe(`upstream MCP servers [${db}]`, () => {
     await c.close();
   });
 
-  it("F4: tenant A's slow upstream times out and is cancelled; its excess calls fail fast at the cap; tenant B's calls stay fast", async () => {
+  it("F4: tenant A's slow upstream times out and is cancelled; its excess calls wait at the cap, never beyond their deadline; tenant B's calls stay fast", async () => {
     ok(await api.post("/api/v1/mcp-servers", { key: keyA.secret, json: { name: "Slow", slug: "slow", url: slow.url, auth: { mode: "none" } } }));
     ok(await api.post("/api/v1/mcp-servers", { key: keyB.secret, json: { name: "Fast", slug: "fast", url: fast.url, auth: { mode: "none" } } }));
     const packA = ok(await api.post("/api/v1/tool-packs", { key: keyA.secret, json: { name: "Slow pack", entries: [{ server: "slow", tools: "*" }] } }));
@@ -229,8 +229,9 @@ describe(`upstream MCP servers [${db}]`, () => {
     expect(latencies.at(-1)!).toBeLessThan(1_000);
     const codes = aResults.map((r) => (r.structuredContent as { code?: string } | undefined)?.code);
     expect(codes.filter((c) => c === "upstream_timeout").length).toBeGreaterThanOrEqual(2);
-    // Calls beyond the cap waited for a slot and gave up without reaching the upstream.
-    expect(codes.filter((c) => c === "upstream_busy").length).toBeGreaterThanOrEqual(1);
+    // Calls beyond the cap wait for a slot within their own deadline: they end as upstream_busy
+    // (no slot in time) or upstream_timeout (a slot, then the rest of the deadline); how many of
+    // each depends on how the 12 requests spread in time. The unit test pins the busy path.
     expect(codes.every((c) => c === "upstream_timeout" || c === "upstream_busy")).toBe(true);
     expect(elapsed).toBeLessThan(6_000);
     // The slow upstream never had more than the cap in flight, and saw its requests cancelled.
