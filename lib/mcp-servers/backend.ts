@@ -6,7 +6,7 @@ import { UNAUTHORIZED_TOOL_RPC } from "@/lib/gateway/pack-backend";
 import { log } from "@/lib/log";
 import { sharedCredentials } from "@/lib/mcp-servers/credentials";
 import { stdioClientFor } from "@/lib/mcp-servers/stdio-client";
-import { reconcileTools, TOOL_DEFINITION_CHANGED, type ReconciledTools } from "@/lib/mcp-servers/tools";
+import { isToolPending, reconcileTools, TOOL_DEFINITION_CHANGED, type ReconciledTools } from "@/lib/mcp-servers/tools";
 import { UpstreamClient, UpstreamError, type UpstreamErrorCode } from "@/lib/mcp-servers/upstream";
 import { McpHttpError, type McpBackend, type McpCallResult, type McpTool } from "@/lib/mcp/types";
 import { pinnedDispatcher } from "@/lib/net/outbound-guard";
@@ -138,8 +138,9 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
     try {
       // A definition that changed since it was approved is not callable until an admin approves it.
       // The list is the cached one (no query on a warm call); if the upstream cannot list, the call still goes.
+      // If the upstream cannot list right now, the stored state decides (one query, on that failure path only).
       const known = await upstreamTools(rt, ctx.environment, server, ctx.registeredUserId).catch(() => null);
-      if (known?.pending.has(tool)) {
+      if (known ? known.pending.has(tool) : await isToolPending(rt.db, ctx.environment.id, server.id, tool)) {
         throw new UpstreamError(
           TOOL_DEFINITION_CHANGED,
           `The definition of "${exposedName(entry, server.slug, tool)}" changed on ${server.slug} since it was approved; an administrator must approve the new definition before it can be called.`,

@@ -4,7 +4,7 @@ import type { DbHandle } from "@/db/client";
 import { auditLog, mcpServers, type Environment } from "@/db/schema";
 import { createTestDb } from "@/db/test-db";
 import { AppError } from "@/lib/errors";
-import { approveServerTool, canonicalJson, listServerTools, reconcileTools, setToolDefinitionChangedSink, toolHash, type ToolDefinitionChange } from "@/lib/mcp-servers/tools";
+import { approveServerTool, canonicalJson, isToolPending, listServerTools, reconcileTools, setToolDefinitionChangedSink, toolHash, type ToolDefinitionChange } from "@/lib/mcp-servers/tools";
 import type { McpTool } from "@/lib/mcp/types";
 import { createOrganization } from "@/lib/orgs/organizations";
 import { createUser } from "@/lib/orgs/users";
@@ -61,6 +61,10 @@ describe("tool definition hashes", () => {
     expect(alerts).toHaveLength(1);
     const rows = await listServerTools(handle.db, env.id, server.id);
     expect(rows.find((r) => r.name === "write")).toMatchObject({ status: "pending", pendingHash: toolHash(evil), definition: { description: "Writes." } });
+
+    // What a call checks when the upstream cannot list its tools at that moment.
+    expect(await isToolPending(handle.db, env.id, server.id, "write")).toBe(true);
+    expect(await isToolPending(handle.db, env.id, server.id, "read")).toBe(false);
 
     const approved = await approveServerTool(handle.db, { environment: env, serverId: server.id, name: "write", actor: { type: "api_key", id: "key_t" } });
     expect(approved).toMatchObject({ status: "approved", hash: toolHash(evil), pendingHash: null });

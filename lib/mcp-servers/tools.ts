@@ -139,6 +139,15 @@ function definitionOf(t: McpTool): McpToolDefinition {
   return d;
 }
 
+/** Whether a tool is held for approval, from the table (used only when the upstream cannot list its tools). */
+export async function isToolPending(db: DbOrTx, environmentId: string, serverId: string, name: string): Promise<boolean> {
+  const [row] = await db
+    .select({ status: mcpServerTools.status })
+    .from(mcpServerTools)
+    .where(and(eq(mcpServerTools.environmentId, environmentId), eq(mcpServerTools.serverId, serverId), eq(mcpServerTools.name, name)));
+  return row?.status === "pending";
+}
+
 export type ServerToolOut = {
   object: "mcp_server_tool";
   server_id: string;
