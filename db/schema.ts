@@ -307,7 +307,8 @@ export type Connection = typeof connections.$inferSelect;
 // ---------------------------------------------------------------- tool packs and MCP instances
 
 /** A pack entry names a built-in connector or a registered MCP server (by slug). */
-export type ToolPackEntry = { connector: string; tools: string[] | "*" } | { server: string; tools: string[] | "*" };
+/** `namespace: false` passes a server's tool names through unchanged (at most one such entry per pack, so names cannot collide). */
+export type ToolPackEntry = { connector: string; tools: string[] | "*" } | { server: string; tools: string[] | "*"; namespace?: boolean };
 export type ConnectorEntry = Extract<ToolPackEntry, { connector: string }>;
 export type ServerEntry = Extract<ToolPackEntry, { server: string }>;
 export const isServerEntry = (e: ToolPackEntry): e is ServerEntry => "server" in e;
@@ -770,6 +771,8 @@ export const mcpServers = pgTable(
     scopes: jsonb("scopes").$type<string[]>().notNull().default([]),
     authUrl: text("auth_url"),
     tokenUrl: text("token_url"),
+    /** transport "stdio": the command to run (lib/mcp-servers/stdio.ts); secret names only, never values. */
+    stdioConfig: jsonb("stdio_config").$type<{ command: "npx" | "node" | "uvx" | "python3"; args: string[]; env?: Record<string, string | { secret: string }> }>(),
     registerUrl: text("register_url"),
     resource: text("resource"),
     pkce: text("pkce").$type<"public" | "confidential">(),
@@ -783,6 +786,42 @@ export const mcpServers = pgTable(
   (t) => [uniqueIndex("mcp_servers_env_slug_idx").on(t.environmentId, t.slug), index("mcp_servers_env_id_idx").on(t.environmentId, t.id)],
 );
 export type McpServer = typeof mcpServers.$inferSelect;
+
+/**
+ * What each upstream tool's definition looked like when it was trusted (DESIGN §6, issue 6):
+ * the first sighting is approved (trust on first use); a later definition with another hash
+ * is held as pending, hidden and uncallable, until an admin approves it. Guards against a
+ * server that swaps a tool's description or schema after it was reviewed ("rug pull").
+ */
+export const mcpServerToolStatuses = ["approved", "pending"] as const;
+export type McpServerToolStatus = (typeof mcpServerToolStatuses)[number];
+export type McpToolDefinition = { name: string; title?: string; description?: string; inputSchema?: Record<string, unknown>; outputSchema?: Record<string, unknown>; annotations?: Record<string, unknown> };
+
+export const mcpServerTools = pgTable(
+  "mcp_server_tools",
+  {
+    serverId: text("server_id")
+      .notNull()
+      .references(() => mcpServers.id, { onDelete: "cascade" }),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** SHA-256 (hex) of the approved definition's canonical JSON. */
+    hash: text("hash").notNull(),
+    definition: jsonb("definition").$type<McpToolDefinition>().notNull(),
+    status: text("status").$type<McpServerToolStatus>().notNull().default("approved"),
+    /** The definition the upstream shows now, while it differs from the approved one. */
+    pendingHash: text("pending_hash"),
+    pendingDefinition: jsonb("pending_definition").$type<McpToolDefinition>(),
+    firstSeen: timestamp("first_seen", { withTimezone: true }).notNull().defaultNow(),
+    changedAt: timestamp("changed_at", { withTimezone: true }),
+    /** Set only by an admin's approval: the column the invalidation trigger watches. */
+    approvedAt: timestamp("approved_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.serverId, t.name] }), index("mcp_server_tools_env_server_idx").on(t.environmentId, t.serverId)],
+);
+export type McpServerToolRow = typeof mcpServerTools.$inferSelect;
 
 // ---------------------------------------------------------------- agents and agent sessions (Wacht)
 

@@ -96,6 +96,12 @@ const envSchema = z
       (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : []),
       z.array(z.string().regex(/^(?:\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::\d{1,5})?$/, "must be a comma-separated list of host, host:port or [ipv6]:port")).max(100),
     ),
+    /** Per-call timeout for upstream MCP servers; the request is aborted (and cancelled upstream) when it fires. */
+    LATCHKEY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    /** Calls in flight at once to one upstream MCP server; more wait briefly, then fail with upstream_busy. */
+    LATCHKEY_UPSTREAM_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(16),
+    /** Allow stdio MCP servers (a local process per user and server). Off by default: it runs commands on this host. */
+    LATCHKEY_ALLOW_STDIO: z.preprocess(emptyToUndefined, bool.optional()),
   })
   .check((ctx) => {
     const v = ctx.value;

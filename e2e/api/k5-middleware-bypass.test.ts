@@ -44,6 +44,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/tool-calls": "/tool-calls",
   "/alerts": "/alerts",
   "/tool-packs/[id]": `/tool-packs/${unknownId("tp")}`,
+  "/mcp-servers/[id]/tools": `/mcp-servers/${unknownId("srv")}/tools`,
   "/webhooks": "/webhooks",
   "/webhooks/[id]": `/webhooks/${unknownId("whe")}`,
   "/outbox": "/outbox",

@@ -1,5 +1,6 @@
 import { ALERT_WINDOW_MS, raiseAlert } from "@/lib/alerts/raise";
 import { currentAlertContext } from "@/lib/alerts/context";
+import { setToolDefinitionChangedSink } from "@/lib/mcp-servers/tools";
 import { setOutboundBlockedHook } from "@/lib/net/outbound-guard";
 
 /** Failures from one source in one environment before they count as an attack, per window. */
@@ -52,4 +53,15 @@ export function installAlertHooks() {
       details: { host: info.host, reason: info.reason },
     });
   });
+  // A changed upstream tool is held until approved; the alert is how an admin learns of it.
+  setToolDefinitionChangedSink((c) =>
+    raiseAlert(null, {
+      environmentId: c.environmentId,
+      kind: "tool_definition_changed",
+      severity: "high",
+      tool: `${c.serverSlug}__${c.tool}`,
+      dedupKey: `tool_definition_changed|${c.serverId}|${c.tool}|${c.newHash}`,
+      details: { server_id: c.serverId, server: c.serverSlug, tool: c.tool, previous_hash: c.previousHash, new_hash: c.newHash },
+    }),
+  );
 }

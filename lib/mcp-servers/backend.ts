@@ -7,7 +7,9 @@ import { log } from "@/lib/log";
 import { sharedCredentials } from "@/lib/mcp-servers/credentials";
 import { isPerUserServer } from "@/lib/mcp-servers/oauth";
 import { authRequiredResult, connectionCredentials, ServerAuthRequired, usesConnections, withServerAuthenticateMeta } from "@/lib/mcp-servers/oauth-credentials";
-import { UpstreamClient, UpstreamError } from "@/lib/mcp-servers/upstream";
+import { stdioClientFor } from "@/lib/mcp-servers/stdio-client";
+import { isToolPending, reconcileTools, TOOL_DEFINITION_CHANGED, type ReconciledTools } from "@/lib/mcp-servers/tools";
+import { UpstreamClient, UpstreamError, type UpstreamErrorCode } from "@/lib/mcp-servers/upstream";
 import { McpHttpError, type McpBackend, type McpCallResult, type McpTool } from "@/lib/mcp/types";
 import { pinnedDispatcher } from "@/lib/net/outbound-guard";
 import type { Runtime } from "@/lib/runtime";
@@ -53,6 +55,14 @@ function clientFor(rt: Rt, env: Env, server: McpServer, registeredUserId: string
   return client;
 }
 
+type Rpc = { rpc(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> };
+
+/** HTTP servers share one client per server; stdio servers run one process per (user, server). */
+async function rpcClientFor(rt: Rt, env: Env, server: McpServer, userKey: string | null): Promise<Rpc> {
+  if (server.transport === "stdio") return stdioClientFor(rt, env, server, userKey);
+  return clientFor(rt, env, server, userKey);
+}
+
 /** The environment's servers by slug, from the hot cache (no query on a warm call). */
 async function serversBySlug(rt: Rt, envId: string): Promise<Map<string, McpServer>> {
   const load = async () => ({ value: new Map((await listEnvironmentMcpServers(rt.db, envId)).map((s) => [s.slug, s])), env: envId });
@@ -60,7 +70,7 @@ async function serversBySlug(rt: Rt, envId: string): Promise<Map<string, McpServ
   return (await rt.cache.get(`srvs:${envId}`, load)) ?? new Map();
 }
 
-async function fetchTools(client: UpstreamClient, signal?: AbortSignal): Promise<McpTool[]> {
+async function fetchTools(client: Rpc, signal?: AbortSignal): Promise<McpTool[]> {
   const out: McpTool[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 20; page++) {
@@ -74,14 +84,25 @@ async function fetchTools(client: UpstreamClient, signal?: AbortSignal): Promise
   return out;
 }
 
-/** The upstream's tools, cached per server version; dropped with the environment's cache on any change. */
-async function upstreamTools(rt: Rt, env: Env, server: McpServer, registeredUserId: string | null): Promise<McpTool[]> {
-  const load = async () => ({ value: await fetchTools(await clientFor(rt, env, server, registeredUserId)), env: env.id });
+/**
+ * The upstream's tools after the trust check (tools.ts): approved ones, and the names held for
+ * approval. Cached per server version; dropped with the environment's cache on any change (an
+ * approval included). The upstream is asked first and the database after, in its own short
+ * transaction: no connection is held while the upstream takes its time (check L4).
+ */
+async function upstreamTools(rt: Rt, env: Env, server: McpServer, userKey: string | null = null): Promise<ReconciledTools> {
+  const load = async () => {
+    const listed = await fetchTools(await rpcClientFor(rt, env, server, userKey));
+    return { value: await reconcileTools(rt.db, env, server, listed), env: env.id };
+  };
   if (!rt.cache) return (await load()).value;
-  return (await rt.cache.get(`srvtools:${server.id}:${server.updatedAt.getTime()}`, load, TOOLS_TTL_MS)) ?? [];
+  return (await rt.cache.get(`srvtools:${server.id}:${server.updatedAt.getTime()}`, load, TOOLS_TTL_MS)) ?? { approved: [], pending: new Set() };
 }
 
-function errorResult(code: "upstream_timeout" | "upstream_error", message: string): McpCallResult {
+/** The name a pack shows for an upstream tool: prefixed unless the entry passes names through. */
+const exposedName = (entry: ServerEntry, slug: string, tool: string) => (entry.namespace === false ? tool : namespacedName(slug, tool));
+
+function errorResult(code: UpstreamErrorCode, message: string): McpCallResult {
   return { isError: true, content: [{ type: "text", text: message }], structuredContent: { code, message } };
 }
 
@@ -94,6 +115,8 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
   const entries = ctx.pack.entries.filter(isServerEntry);
   if (entries.length === 0) return inner;
   const bySlug = new Map(entries.map((e) => [e.server, e]));
+  // The one entry (at most, validated on save) whose tools keep their own names.
+  const bare = entries.find((e) => e.namespace === false);
 
   const listUpstream = async (): Promise<McpTool[]> => {
     const servers = await serversBySlug(rt, ctx.environment.id);
@@ -102,8 +125,8 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
         const server = servers.get(e.server);
         if (!server) return [];
         try {
-          const tools = await upstreamTools(rt, ctx.environment, server, ctx.registeredUserId);
-          return tools.filter((t) => entryAllows(e, t.name)).map((t) => ({ ...t, name: namespacedName(server.slug, t.name) }));
+          const { approved } = await upstreamTools(rt, ctx.environment, server, ctx.registeredUserId);
+          return approved.filter((t) => entryAllows(e, t.name)).map((t) => ({ ...t, name: exposedName(e, server.slug, t.name) }));
         } catch (err) {
           // One unreachable upstream must not take the whole pack's list down.
           log.warn("upstream tools/list failed", { server: server.id, error: err instanceof Error ? err.message : "unknown" });
@@ -114,14 +137,28 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
     return lists.flat();
   };
 
-  const callUpstream = async (server: McpServer, tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<McpCallResult> => {
+  const callUpstream = async (entry: ServerEntry, server: McpServer, tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<McpCallResult> => {
     const t0 = performance.now();
     let result: McpCallResult;
+    let refusal: UpstreamError["refusal"];
     try {
-      const client = await clientFor(rt, ctx.environment, server, ctx.registeredUserId);
+      // A definition that changed since it was approved is not callable until an admin approves it.
+      // The list is the cached one (no query on a warm call); if the upstream cannot list, the call still goes.
+      // If the upstream cannot list right now, the stored state decides (one query, on that failure path only).
+      const known = await upstreamTools(rt, ctx.environment, server, ctx.registeredUserId).catch(() => null);
+      if (known ? known.pending.has(tool) : await isToolPending(rt.db, ctx.environment.id, server.id, tool)) {
+        throw new UpstreamError(
+          TOOL_DEFINITION_CHANGED,
+          `The definition of "${exposedName(entry, server.slug, tool)}" changed on ${server.slug} since it was approved; an administrator must approve the new definition before it can be called.`,
+        );
+      }
+      const client = await rpcClientFor(rt, ctx.environment, server, ctx.registeredUserId);
       const r = await client.rpc("tools/call", { name: tool, arguments: args }, signal);
       result = { content: Array.isArray(r.content) ? (r.content as McpCallResult["content"]) : [], ...(r.structuredContent && typeof r.structuredContent === "object" ? { structuredContent: r.structuredContent as Record<string, unknown> } : {}), ...(r.isError === true ? { isError: true } : {}) };
     } catch (err) {
+      // The upstream refused the request itself (HTTP 4xx with a JSON-RPC error, as the modern era does for
+      // a missing client capability): passed on as that error, so clients see what the server said.
+      if (err instanceof UpstreamError && err.refusal) refusal = err.refusal;
       if (err instanceof ServerAuthRequired) result = await authRequiredResult(rt, ctx, server, err);
       else if (err instanceof UpstreamError) result = errorResult(err.code, err.message);
       else {
@@ -136,13 +173,14 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
       principalId: ctx.actor.id,
       toolPackId: ctx.pack.id,
       registeredUserId: ctx.registeredUserId,
-      tool: namespacedName(server.slug, tool).slice(0, 200),
+      tool: exposedName(entry, server.slug, tool).slice(0, 200),
       connector: null,
       connectionId: null,
       status: result.isError ? "error" : "ok",
       errorCode: result.isError && typeof sc?.code === "string" ? sc.code : null,
       latencyMs: Math.round(performance.now() - t0),
     });
+    if (refusal) throw new McpHttpError(refusal.status, { code: refusal.code, message: refusal.message, ...(refusal.data ? { data: refusal.data } : {}) });
     return result;
   };
 
@@ -153,16 +191,40 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
   };
   return withServerAuthenticateMeta(rt, {
     ...inner,
-    listTools: async () => [...(await inner.listTools()), ...(await listUpstream())],
+    listTools: async () => {
+      const [own, upstream] = await Promise.all([inner.listTools(), listUpstream()]);
+      // A passed-through name never shadows a connector tool or another entry's tool.
+      const taken = new Set(own.map((t) => t.name));
+      const out = [...own];
+      for (const t of upstream) {
+        if (taken.has(t.name)) {
+          log.warn("upstream tool hidden: its name collides with another tool of the pack", { pack: ctx.pack.id, tool: t.name });
+          continue;
+        }
+        taken.add(t.name);
+        out.push(t);
+      }
+      return out;
+    },
     callTool: async (name, args, call) => {
       const split = splitNamespaced(name);
       const entry = split ? bySlug.get(split.slug) : undefined;
-      if (!split || !entry) return inner.callTool(name, args, call);
+      if (!split || !entry || entry.namespace === false) {
+        if (bare) {
+          const server = (await serversBySlug(rt, ctx.environment.id)).get(bare.server);
+          const ownNames = server && entryAllows(bare, name) ? new Set((await inner.listTools()).map((t) => t.name)) : null;
+          if (server && ownNames && !ownNames.has(name)) {
+            const { approved, pending } = await upstreamTools(rt, ctx.environment, server, ctx.registeredUserId).catch(() => ({ approved: [] as McpTool[], pending: new Set<string>() }));
+            if (pending.has(name) || approved.some((t) => t.name === name)) return callUpstream(bare, server, name, args, call.signal);
+          }
+        }
+        return inner.callTool(name, args, call);
+      }
       const server = (await serversBySlug(rt, ctx.environment.id)).get(split.slug);
       if (!server || !entryAllows(entry, split.tool)) {
         throw new McpHttpError(403, { code: UNAUTHORIZED_TOOL_RPC, message: `The tool "${name}" is not in this tool pack.`, data: { code: "unauthorized_tool", tool: name } });
       }
-      return callUpstream(server, split.tool, args, call.signal);
+      return callUpstream(entry, server, split.tool, args, call.signal);
     },
   }, { ...ctx, packConnectors, perUserServers });
 }

@@ -60,7 +60,7 @@ export function toMcpServerOut(s: McpServer): McpServerOut {
     name: s.name,
     slug: s.slug,
     url: s.url,
-    transport: "streamable-http",
+    transport: s.transport === "stdio" ? "stdio" : "streamable-http",
     auth: {
       mode: s.authMode,
       header_name: s.headerName,

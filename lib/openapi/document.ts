@@ -10,6 +10,7 @@ import { gatewayTokenOperations } from "@/lib/schemas/gateway-tokens";
 import { magicLinkOperations } from "@/lib/schemas/magic-links";
 import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
+import { mcpServerToolOperations } from "@/lib/schemas/mcp-server-tools";
 import { mcpServerOperations } from "@/lib/schemas/mcp-servers";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
 import { alertOperations } from "@/lib/schemas/alerts";
@@ -35,6 +36,7 @@ export const allOperations: Operation[] = [
   ...Object.values(agentOperations),
   ...Object.values(alertOperations),
   ...Object.values(auditOperations),
+  ...Object.values(mcpServerToolOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;

@@ -35,13 +35,31 @@ const authInput = {
 };
 const partialAuth = z.strictObject(Object.fromEntries(Object.entries(authInput).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof authInput]: z.ZodOptional<(typeof authInput)[K]> });
 
-export const createMcpServerBodySchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  slug: slugSchema.optional().describe("Unique in the environment; tools appear in packs as {slug}__{tool}. Derived from the name when omitted."),
-  url: urlSchema,
-  transport: z.literal("streamable-http").default("streamable-http"),
-  auth: partialAuth.default({}),
-});
+const stdioConfigSchema = z
+  .strictObject({
+    command: z.enum(["npx", "node", "uvx", "python3"]).describe("Run without a shell."),
+    args: z.array(z.string().max(2000)).max(100).default([]),
+    env: z
+      .record(z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/), z.union([z.string().max(4000), z.strictObject({ secret: z.string().min(1).max(200) })]))
+      .optional()
+      .describe("Variables for the process: literal values, or { secret: name } read from the environment's secrets when the process starts ({user} in the name → the registered user's id)."),
+  })
+  .describe("transport stdio only (needs LATCHKEY_ALLOW_STDIO=true): the command Latchkey runs, one process per user.");
+
+export const createMcpServerBodySchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    slug: slugSchema.optional().describe("Unique in the environment; tools appear in packs as {slug}__{tool}. Derived from the name when omitted."),
+    url: urlSchema.optional().describe("Required for streamable-http."),
+    transport: z.enum(["streamable-http", "stdio"]).default("streamable-http"),
+    stdio: stdioConfigSchema.optional(),
+    auth: partialAuth.default({}),
+  })
+  .check((ctx) => {
+    const v = ctx.value;
+    if (v.transport === "streamable-http" && !v.url) ctx.issues.push({ code: "custom", input: v.url, path: ["url"], message: "required for streamable-http" });
+    if (v.transport === "stdio" && !v.stdio) ctx.issues.push({ code: "custom", input: v.stdio, path: ["stdio"], message: "required for stdio" });
+  });
 
 export const updateMcpServerBodySchema = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
@@ -86,7 +104,7 @@ export const McpServerSchema = z
     name: z.string(),
     slug: z.string(),
     url: z.string(),
-    transport: z.literal("streamable-http"),
+    transport: z.enum(["streamable-http", "stdio"]),
     auth: z.object({
       mode: z.enum(mcpServerAuthModes),
       header_name: z.string().nullable(),

@@ -17,6 +17,10 @@ export const toolPackEntrySchema = z.union([
   z.strictObject({
     server: z.string().min(1).max(64).describe("Slug of a registered MCP server; its tools appear as {server}__{tool}."),
     tools: z.union([z.literal("*"), z.array(z.string().min(1).max(128)).min(1).max(500)]).describe('The upstream\'s tool names (without the prefix), or "*" for all it lists.'),
+    namespace: z
+      .boolean()
+      .optional()
+      .describe("false: the tools keep the upstream's own names (no {server}__ prefix). At most one such entry per pack; a name a connector tool already uses stays hidden."),
   }),
 ]);
 
@@ -44,7 +48,7 @@ export const ToolPackSchema = z
     name: z.string(),
     slug: z.string(),
     description: z.string().nullable(),
-    entries: z.array(z.union([z.object({ connector: z.string(), tools: z.union([z.literal("*"), z.array(z.string())]) }), z.object({ server: z.string(), tools: z.union([z.literal("*"), z.array(z.string())]) })])),
+    entries: z.array(z.union([z.object({ connector: z.string(), tools: z.union([z.literal("*"), z.array(z.string())]) }), z.object({ server: z.string(), tools: z.union([z.literal("*"), z.array(z.string())]), namespace: z.boolean().optional() })])),
     tools: z.array(z.string()).describe("Every tool the pack exposes, resolved."),
     required_scopes: z.record(z.string(), z.array(z.string())).describe("Per connector, the scopes the selected tools need."),
     created_at: isoDate,

@@ -74,7 +74,10 @@ export async function validateServerEntries(db: DbOrTx, environmentId: string, e
   for (const [i, e] of entries.entries()) {
     if (isServerEntry(e) && !(await findMcpServerBySlug(db, environmentId, e.server))) issues.push({ path: `${path}.${i}.server`, message: `no MCP server with slug "${e.server}"` });
   }
-  if (issues.length) throw validationError(issues, "The tool pack names MCP servers that are not registered.");
+  // Two servers' unprefixed names could collide, and which one a call reaches would be a guess.
+  const bare = [...entries.entries()].filter(([, e]) => isServerEntry(e) && e.namespace === false);
+  for (const [i] of bare.slice(1)) issues.push({ path: `${path}.${i}.namespace`, message: "only one server entry per tool pack may keep its tool names unprefixed (namespace: false)" });
+  if (issues.length) throw validationError(issues, "The tool pack's MCP server entries are not valid.");
 }
 
 export const slugify = (name: string) =>
@@ -95,7 +98,7 @@ export function toToolPackOut(p: ToolPack): ToolPackOut {
     slug: p.slug,
     description: p.description,
     entries: p.entries,
-    tools: [...tools.map((t) => t.tool.name), ...p.entries.flatMap((e) => (isServerEntry(e) && e.tools !== "*" ? e.tools.map((t) => `${e.server}__${t}`) : []))],
+    tools: [...tools.map((t) => t.tool.name), ...p.entries.flatMap((e) => (isServerEntry(e) && e.tools !== "*" ? e.tools.map((t) => (e.namespace === false ? t : `${e.server}__${t}`)) : []))],
     required_scopes: requiredScopes(tools),
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
