@@ -10,6 +10,7 @@ import { log } from "@/lib/log";
 import { HotCache } from "@/lib/gateway/hot-cache";
 import { SharedRateLimiter } from "@/lib/rate-limit/shared-window";
 import { bootstrap, type BootstrapResult } from "@/lib/orgs/bootstrap";
+import { setSandboxSecret } from "@/lib/sandbox/hosted";
 
 /**
  * Process-wide state: env, database, keyring. Held on globalThis because the custom server
@@ -74,6 +75,7 @@ async function start(opts: StartOptions): Promise<Runtime> {
     authSecret = fileSecret(dataDir, "auth-secret");
   }
 
+  setSandboxSecret(authSecret);
   let releaseLock: (() => void) | undefined;
   let handle: DbHandle;
   if (env.embedded) {
@@ -90,6 +92,7 @@ async function start(opts: StartOptions): Promise<Runtime> {
             orgName: env.LATCHKEY_ORG_NAME,
             adminEmail: env.LATCHKEY_ADMIN_EMAIL,
             adminPassword: env.LATCHKEY_ADMIN_PASSWORD,
+            demo: env.LATCHKEY_FIRST_RUN_DEMO ? { keyring: loaded.ring } : undefined,
           })
         : null,
     )) ?? null;

@@ -41,6 +41,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/link-demo": "/link-demo",
   "/tool-packs": "/tool-packs",
   "/tool-calls": "/tool-calls",
+  "/sandbox": "/sandbox",
   "/tool-packs/[id]": `/tool-packs/${unknownId("tp")}`,
   "/webhooks": "/webhooks",
   "/webhooks/[id]": `/webhooks/${unknownId("whe")}`,

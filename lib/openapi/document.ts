@@ -11,6 +11,7 @@ import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
 import { mcpServerOperations } from "@/lib/schemas/mcp-servers";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
+import { sandboxOperations } from "@/lib/schemas/sandbox";
 import { toolPackOperations } from "@/lib/schemas/tool-packs";
 import { webhookOperations } from "@/lib/schemas/webhooks";
 import { ErrorSchema } from "@/lib/schemas/common";
@@ -29,6 +30,7 @@ export const allOperations: Operation[] = [
   ...Object.values(webhookOperations),
   ...Object.values(magicLinkOperations),
   ...Object.values(mcpServerOperations),
+  ...Object.values(sandboxOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;
