@@ -207,6 +207,11 @@ function faultResponse(slug: string, f: SandboxFault): SandboxResponse {
 
 const unauthorized = (slug: string): SandboxResponse => (slug === "slack" ? json(200, { ok: false, error: "invalid_auth" }) : json(401, { message: "Bad credentials" }));
 
+/** An environment's kind ("production" | "test"), or null when there is no such environment. */
+export type EnvironmentKindOf = (environmentId: string) => Promise<string | null>;
+
+export const environmentKindFrom = (db: DbOrTx): EnvironmentKindOf => (id) => environmentKind(db, id);
+
 async function environmentKind(db: DbOrTx, id: string): Promise<string | null> {
   const s = store();
   if (s.envKinds.has(id)) return s.envKinds.get(id)!;
@@ -220,12 +225,12 @@ async function environmentKind(db: DbOrTx, id: string): Promise<string | null> {
 const PATH = /^\/sandbox\/([A-Za-z0-9_]+)\/([a-z_]+)(\/.*)?$/;
 
 /** Answers one request below /sandbox/. */
-export async function handleSandbox(db: DbOrTx, req: SandboxRequest, sleep: (ms: number, signal?: AbortSignal) => Promise<void> = delay): Promise<SandboxResponse> {
+export async function handleSandbox(kindOf: EnvironmentKindOf, req: SandboxRequest, sleep: (ms: number, signal?: AbortSignal) => Promise<void> = delay): Promise<SandboxResponse> {
   const m = PATH.exec(req.path);
   if (!m) return json(404, { error: { code: "not_found", message: "Sandbox paths are /sandbox/{environment_id}/{connector}/…" } });
   const [, envId, slug, rest = "/"] = m as unknown as [string, string, string, string | undefined];
   if (!sandboxFactories[slug]) return json(404, { error: { code: "not_found", message: `There is no sandbox for connector "${slug}".` } });
-  const kind = await environmentKind(db, envId);
+  const kind = await kindOf(envId);
   if (kind === null) return json(404, { error: { code: "not_found", message: "No such environment." } });
   if (kind !== "test") return json(403, { error: { code: "sandbox_not_allowed", message: "Sandbox providers serve test environments only: this is a production environment." } });
 
@@ -259,7 +264,7 @@ function delay(ms: number) {
 export async function serveHostedSandbox(db: DbOrTx, req: http.IncomingMessage, res: http.ServerResponse) {
   try {
     const r = await readSandboxRequest(req);
-    const out = await handleSandbox(db, r, (ms) => new Promise<void>((resolve) => {
+    const out = await handleSandbox(environmentKindFrom(db), r, (ms) => new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);
       // A caller that gave up (timeout) does not keep the timer alive.
       res.once("close", () => { clearTimeout(t); resolve(); });
