@@ -40,9 +40,9 @@ function npmStart(env: NodeJS.ProcessEnv) {
     throw new Error(`timed out waiting for ${re} in:\n${out}`);
   };
   const stop = async () => {
-    if (child.exitCode === null) {
-      process.kill(-child.pid!, "SIGTERM");
-      const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 15_000);
+    if (child.exitCode === null && child.signalCode === null) {
+      killGroup(child, "SIGTERM");
+      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 15_000);
       await exited;
       clearTimeout(timer);
     }
@@ -65,7 +65,7 @@ function runShell(command: string, home: string): Promise<{ code: number | null;
     child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const timer = setTimeout(() => {
-      process.kill(-child.pid!, "SIGKILL");
+      killGroup(child, "SIGKILL");
       reject(new Error(`the printed command timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, 120_000);
     child.once("exit", (code) => {
@@ -76,14 +76,17 @@ function runShell(command: string, home: string): Promise<{ code: number | null;
   });
 }
 
-afterAll(() => {
-  for (const c of children) {
-    try {
-      process.kill(-c.pid!, "SIGKILL");
-    } catch {
-      /* gone */
-    }
+/** Signals the process group we started (npm and the server under it); a group already gone is fine. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    /* gone */
   }
+}
+
+afterAll(() => {
+  for (const c of children) killGroup(c, "SIGKILL");
   cleanupTempDirs();
 });
 
