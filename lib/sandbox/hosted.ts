@@ -79,7 +79,8 @@ function carriesTag(req: SandboxRequest, environmentId: string): boolean {
 /** Connectors that have a sandbox backend (all built-in ones). */
 export const sandboxConnectors = () => Object.keys(sandboxFactories);
 
-export const isSandboxPath = (url: string | undefined) => Boolean(url && (url === "/sandbox" || url.startsWith("/sandbox/")));
+/** Provider paths only: `/sandbox` itself is the dashboard's Sandbox page (Next). */
+export const isSandboxPath = (url: string | undefined) => Boolean(url?.startsWith("/sandbox/"));
 
 /** Set by the server once it listens: where the app reaches itself (the API and token calls are server to server). */
 export function setSandboxOrigin(origin: string) {
