@@ -36,6 +36,7 @@ export default defineConfig({
       LATCHKEY_ADMIN_EMAIL: E2E_ADMIN.email,
       LATCHKEY_ADMIN_PASSWORD: E2E_ADMIN.password,
       LATCHKEY_LOG_LEVEL: "warn",
+      LATCHKEY_FIRST_RUN_DEMO: "false",
       // Webhook specs run their receiver on a free port of 127.0.0.1.
       LATCHKEY_OUTBOUND_ALLOWLIST: "127.0.0.1",
       NODE_ENV: "production",

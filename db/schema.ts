@@ -293,6 +293,8 @@ export const connections = pgTable(
     /** A refresh in flight elsewhere holds this lease; it expires if its holder dies. */
     refreshLeaseUntil: timestamp("refresh_lease_until", { withTimezone: true }),
     refreshFailedAt: timestamp("refresh_failed_at", { withTimezone: true }),
+    /** A sandbox connection: its provider is Latchkey's own simulated one (lib/sandbox/hosted.ts). Test environments only. */
+    sandbox: boolean("sandbox").notNull().default(false),
     version: integer("version").notNull().default(1),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -439,6 +441,8 @@ export const linkOauthStates = pgTable(
     redirectUri: text("redirect_uri").notNull(),
     /** The issuer the callback's `iss` must equal (RFC 9207), when the provider sends one. */
     expectedIssuer: text("expected_issuer").notNull(),
+    /** "Sandbox account": the authorization runs against Latchkey's sandbox authorization server (test environments only). */
+    sandbox: boolean("sandbox").notNull().default(false),
     requestedScopes: jsonb("requested_scopes").$type<string[]>().notNull().default([]),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     createdAt: createdAt(),

@@ -40,6 +40,8 @@ const envSchema = z
     LATCHKEY_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email().optional()),
     LATCHKEY_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, "must be at least 12 characters").optional()),
     LATCHKEY_ORG_NAME: z.preprocess(emptyToUndefined, z.string().max(100).default("Demo")),
+    /** First start: create the demo in the test environment (demo-user, sandbox GitHub and Slack, tool pack "demo", an MCP URL). */
+    LATCHKEY_FIRST_RUN_DEMO: z.preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).default("true").transform((v) => v === "true" || v === "1")),
     AUTH_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
     LATCHKEY_OIDC_ISSUER: z.preprocess(emptyToUndefined, z.url().optional()),
     LATCHKEY_OIDC_CLIENT_ID: optionalString,
@@ -56,6 +58,8 @@ const envSchema = z
     LATCHKEY_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
     /** Requests one replica serves at once; beyond it a fast 503 with Retry-After (DESIGN §8). */
     LATCHKEY_MAX_INFLIGHT: z.coerce.number().int().min(1).max(100_000).default(512),
+    /** How long a connector tool waits for its provider before answering upstream_timeout. */
+    LATCHKEY_CONNECTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
     /** Bearer token for GET /api/metrics (Prometheus); unset, the endpoint refuses everyone. */
     LATCHKEY_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
     LATCHKEY_WEBHOOK_RETRY_SCHEDULE: retrySchedule.transform((v) => v ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE),

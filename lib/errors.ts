@@ -11,6 +11,7 @@ export const errorStatus = {
   environment_mismatch: 401,
   forbidden: 403,
   unauthorized_tool: 403,
+  sandbox_not_allowed: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -12,6 +12,7 @@ import { SharedRateLimiter } from "@/lib/rate-limit/shared-window";
 import { bootstrap, type BootstrapResult } from "@/lib/orgs/bootstrap";
 import { installAlertHooks } from "@/lib/alerts/security-events";
 import { setAlertDatabase } from "@/lib/alerts/raise";
+import { setSandboxSecret } from "@/lib/sandbox/hosted";
 
 /**
  * Process-wide state: env, database, keyring. Held on globalThis because the custom server
@@ -77,6 +78,7 @@ async function start(opts: StartOptions): Promise<Runtime> {
     authSecret = fileSecret(dataDir, "auth-secret");
   }
 
+  setSandboxSecret(authSecret);
   let releaseLock: (() => void) | undefined;
   let handle: DbHandle;
   if (env.embedded) {
@@ -93,6 +95,7 @@ async function start(opts: StartOptions): Promise<Runtime> {
             orgName: env.LATCHKEY_ORG_NAME,
             adminEmail: env.LATCHKEY_ADMIN_EMAIL,
             adminPassword: env.LATCHKEY_ADMIN_PASSWORD,
+            demo: env.LATCHKEY_FIRST_RUN_DEMO ? { keyring: loaded.ring } : undefined,
           })
         : null,
     )) ?? null;

@@ -7,6 +7,9 @@ import { checkCrossSite } from "@/lib/auth/csrf";
 import { adminSocketPath, listenAdminSocket } from "@/lib/cli/admin-socket";
 import { publicBaseUrl } from "@/lib/gateway/endpoint";
 import { handleNodeMcp, isMcpPath } from "@/lib/gateway/node-route";
+import { instanceUrl } from "@/lib/mcp-instances/service";
+import type { DemoResult } from "@/lib/orgs/bootstrap";
+import { isSandboxPath, sandboxOrigin, serveHostedSandbox, setSandboxOrigin } from "@/lib/sandbox/hosted";
 import { isLinkPageRequest, linkFrameCspFor, overrideLinkFrameHeaders } from "@/lib/link/frame-csp";
 import { flushToolCallLog } from "@/lib/tool-calls/log";
 import { flushAlerts } from "@/lib/alerts/raise";
@@ -53,6 +56,20 @@ function malformedPath(url: string | undefined): boolean {
   }
 }
 
+/** First run: how to call a sandbox tool with a real MCP client, one copy-paste command (README, Quick start). */
+function demoLines(demo: DemoResult, url: string): string[] {
+  const mcpUrl = instanceUrl(url, demo.instanceToken);
+  const inspector = `npx @modelcontextprotocol/inspector --cli ${mcpUrl} --transport http`;
+  const args = Object.entries(demo.callArgs).map(([k, v]) => `${k}=${v}`).join(" ");
+  return [
+    `Dashboard: ${url}`,
+    `Demo (test environment): registered user demo-user with sandbox GitHub and Slack connections, tool pack "demo".`,
+    `MCP URL (a secret, like a password): ${mcpUrl}`,
+    `List the tools and call one with a real MCP client:`,
+    `  ${inspector} --method tools/list && ${inspector} --method tools/call --tool-name ${demo.callTool} --tool-arg ${args}`,
+  ];
+}
+
 async function main() {
   const env = getEnv();
   const rt = await startRuntime({ role: "server", bootstrap: true });
@@ -90,6 +107,11 @@ async function main() {
       res.end(JSON.stringify(req.url?.startsWith("/api/health") ? { status: "sealed", reason: rt.sealed } : { error: { code: "sealed", message: "The vault is sealed: the encryption key does not match this database." } }));
       return;
     }
+    if (isSandboxPath(req.url)) {
+      // The simulated providers of sandbox connections (test environments only; lib/sandbox/hosted.ts).
+      void serveHostedSandbox(rt.db, req, res);
+      return;
+    }
     if (isMcpPath(req.url)) {
       // DESIGN §8: the data plane is answered here directly, not through Next.
       const base = publicBaseUrl(rt, { get: (name) => (req.headers[name] as string | undefined) ?? null });
@@ -123,6 +145,8 @@ async function main() {
   });
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : env.PORT;
+  // Sandbox connections call this server itself, on the port it really got.
+  setSandboxOrigin(sandboxOrigin().replace(/:\d+$/, `:${port}`));
   const shownHost = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
   const url = env.LATCHKEY_PUBLIC_URL ?? `http://${shownHost}:${port}`;
 
@@ -138,6 +162,7 @@ async function main() {
     lines.push(`First start: created organization ${rt.bootstrapped.organizationId} with production and test environments.`);
     lines.push(`Dashboard login: ${rt.bootstrapped.adminEmail}`);
     if (rt.bootstrapped.generatedPassword) lines.push(`Password (shown once; set LATCHKEY_ADMIN_PASSWORD to choose it): ${rt.bootstrapped.generatedPassword}`);
+    if (rt.bootstrapped.demo) lines.push(...demoLines(rt.bootstrapped.demo, url));
   }
   process.stdout.write(`${lines.join("\n")}\n`);
   const cookieWarning = insecureCookieWarning(env);

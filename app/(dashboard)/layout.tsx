@@ -48,6 +48,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/mcp-servers">MCP servers</NavLink>
             <NavLink href="/tool-calls">Tool calls</NavLink>
             <NavLink href="/alerts">Alerts</NavLink>
+            <NavLink href="/sandbox">Sandbox</NavLink>
             <NavLink href="/webhooks">Webhooks</NavLink>
             <NavLink href="/outbox">Email outbox</NavLink>
             <NavLink href="/api-keys">API keys</NavLink>

@@ -43,7 +43,7 @@ type Screen =
 
 const POPUP_NAME = "latchkey-link-oauth";
 /** Messages between a framed Link page and its OAuth popup: same origin both ways, never to the embedder. */
-type PopupMessage = { lk: "oauth-popup-ready" } | { lk: "oauth-begin"; session: string | null; connector: string } | { lk: "oauth-done"; connector: string };
+type PopupMessage = { lk: "oauth-popup-ready" } | { lk: "oauth-begin"; session: string | null; connector: string; sandbox?: boolean } | { lk: "oauth-done"; connector: string };
 const EMBED_KEY = "latchkey-link-embed-origin";
 
 /**
@@ -121,7 +121,7 @@ export function LinkApp() {
   const started = useRef(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const embedder = useRef<Embedder | null>(null);
-  const oauthPopup = useRef<{ win: Window; connector: string } | null>(null);
+  const oauthPopup = useRef<{ win: Window; connector: string; sandbox: boolean } | null>(null);
 
   const emit = useCallback((event: LinkEventBody) => {
     const e = embedder.current;
@@ -159,7 +159,7 @@ export function LinkApp() {
       if (m?.lk !== "oauth-begin") return;
       window.removeEventListener("message", onMessage);
       bearer = m.session;
-      void api<{ authorize_url: string }>("POST", "/api/link/oauth/start", { connector: m.connector, bind_cookie: true }).then((r) => {
+      void api<{ authorize_url: string }>("POST", "/api/link/oauth/start", { connector: m.connector, bind_cookie: true, ...(m.sandbox ? { sandbox: true } : {}) }).then((r) => {
         if (r.ok) window.location.assign(r.data.authorize_url);
         else setScreen(linkError(r.error.code, r.error.message));
       });
@@ -242,7 +242,7 @@ export function LinkApp() {
       const p = oauthPopup.current;
       const m = isPopupMessage(e, p?.win ?? null);
       if (!m || !p) return;
-      if (m.lk === "oauth-popup-ready") postToOpenerSameOrigin(p.win, { lk: "oauth-begin", session: bearer, connector: p.connector });
+      if (m.lk === "oauth-popup-ready") postToOpenerSameOrigin(p.win, { lk: "oauth-begin", session: bearer, connector: p.connector, sandbox: p.sandbox });
       else if (m.lk === "oauth-done" && m.connector === p.connector) {
         oauthPopup.current = null;
         void refresh().then((r) => {
@@ -276,7 +276,8 @@ export function LinkApp() {
 
   const connectorOf = (slug: string) => view?.connectors.find((c) => c.slug === slug) ?? null;
 
-  const startOAuth = async (c: LinkConnectorView) => {
+  // sandbox: "Sandbox account" (test environments), the same flow against Latchkey's sandbox provider.
+  const startOAuth = async (c: LinkConnectorView, sandbox = false) => {
     // Providers refuse to be framed: from inside a frame the sign-in happens in a popup,
     // opened now (in the click) so no popup blocker stops it.
     const framed = window.self !== window.top;
@@ -286,13 +287,13 @@ export function LinkApp() {
       const win = window.open("/link?oauth_popup=1", POPUP_NAME, "popup,width=520,height=720");
       setScreen({ kind: "redirecting", slug: c.slug });
       if (!win) return setScreen({ kind: "error", title: "Could not open the sign-in window", message: "Allow pop-ups for this page and try again.", retry: c.slug, back: true });
-      oauthPopup.current = { win, connector: c.slug };
+      oauthPopup.current = { win, connector: c.slug, sandbox };
       setProgress(`Finish signing in to ${c.name} in the window that opened.`);
       return;
     }
     setScreen({ kind: "redirecting", slug: c.slug });
     setProgress(`Opening ${c.name}…`);
-    const r = await api<{ authorize_url: string }>("POST", "/api/link/oauth/start", { connector: c.slug });
+    const r = await api<{ authorize_url: string }>("POST", "/api/link/oauth/start", { connector: c.slug, ...(sandbox ? { sandbox: true } : {}) });
     if (!r.ok) {
       setProgress("");
       setScreen(r.error.code === "unauthorized" ? linkError(r.error.code, r.error.message) : { kind: "error", title: "Could not start", message: r.error.message, back: true });
@@ -343,7 +344,7 @@ export function LinkApp() {
           {screen.kind === "loading" ? (
             <Loading />
           ) : screen.kind === "list" && view ? (
-            <ConnectorList view={view} heading={heading} onConnect={connect} onDone={() => void finish("done")} onExit={() => void finish("exit")} />
+            <ConnectorList view={view} heading={heading} onConnect={connect} onSandbox={(c) => void startOAuth(c, true)} onDone={() => void finish("done")} onExit={() => void finish("exit")} />
           ) : screen.kind === "form" && connectorOf(screen.slug) ? (
             <FormScreen
               connector={connectorOf(screen.slug)!}
@@ -470,7 +471,21 @@ function StatusBadge({ c }: { c: LinkConnectorView }) {
   return <span className="text-sm text-zinc-600">Not connected</span>;
 }
 
-function ConnectorList({ view, heading, onConnect, onDone, onExit }: { view: LinkSessionView; heading: HeadingRef; onConnect: (c: LinkConnectorView) => void; onDone: () => void; onExit: () => void }) {
+function ConnectorList({
+  view,
+  heading,
+  onConnect,
+  onSandbox,
+  onDone,
+  onExit,
+}: {
+  view: LinkSessionView;
+  heading: HeadingRef;
+  onConnect: (c: LinkConnectorView) => void;
+  onSandbox: (c: LinkConnectorView) => void;
+  onDone: () => void;
+  onExit: () => void;
+}) {
   const anyConnected = view.connectors.some((c) => c.status === "connected");
   return (
     <section aria-labelledby="link-title">
@@ -496,6 +511,11 @@ function ConnectorList({ view, heading, onConnect, onDone, onExit }: { view: Lin
               ) : c.available ? (
                 <button type="button" onClick={() => onConnect(c)} className={`${buttonSecondary} shrink-0`} aria-label={`Change the ${c.name} account`}>
                   Change
+                </button>
+              ) : null}
+              {view.environment_kind === "test" && c.auth_kind === "oauth2" ? (
+                <button type="button" onClick={() => onSandbox(c)} className={`${buttonSecondary} shrink-0`} aria-label={`Use a ${c.name} sandbox account`}>
+                  Sandbox account
                 </button>
               ) : null}
             </li>

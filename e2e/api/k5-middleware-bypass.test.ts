@@ -43,6 +43,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/mcp-servers": "/mcp-servers",
   "/tool-calls": "/tool-calls",
   "/alerts": "/alerts",
+  "/sandbox": "/sandbox",
   "/tool-packs/[id]": `/tool-packs/${unknownId("tp")}`,
   "/mcp-servers/[id]/tools": `/mcp-servers/${unknownId("srv")}/tools`,
   "/webhooks": "/webhooks",

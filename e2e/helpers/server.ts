@@ -243,6 +243,8 @@ export async function spawnServer(opts: StartOptions): Promise<ServerProcess> {
     LATCHKEY_ADMIN_EMAIL: "admin@example.test",
     LATCHKEY_ADMIN_PASSWORD: `pw-${randomBytes(12).toString("base64url")}`,
     LATCHKEY_LOG_LEVEL: "warn",
+    // The first-run demo (sandbox user, pack, instance) only where a test asks for it (e2e/api/first-run.test.ts).
+    LATCHKEY_FIRST_RUN_DEMO: "false",
     ...given,
     HOST: "127.0.0.1",
     PORT: String(port),

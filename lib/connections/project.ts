@@ -1,7 +1,7 @@
 import type { Environment } from "@/db/schema";
 import { touchConnection } from "@/db/queries/connections";
 import { recordAudit } from "@/lib/audit/record";
-import { effectiveConfig } from "@/lib/connectors/configs";
+import { connectionConfig } from "@/lib/connectors/configs";
 import { ToolError } from "@/lib/connectors/errors";
 import { freshCredential } from "@/lib/connections/refresh";
 import { baseUrlFor, getConnection, type Caller } from "@/lib/connections/service";
@@ -25,7 +25,7 @@ export async function projectConnection(rt: Pick<Runtime, "db" | "keyring">, inp
     }
     throw err;
   }
-  const cfg = await effectiveConfig(rt.db, input.environment.id, conn.connector);
+  const cfg = await connectionConfig(rt.db, input.environment.id, conn);
   const def = cfg.connector;
   const cred = fresh.credential;
   const headers: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { connections, type Connection, type Environment } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
-import { effectiveConfig, oauthClientSecret } from "@/lib/connectors/configs";
+import { connectionConfig, oauthClientSecret } from "@/lib/connectors/configs";
 import { toolError } from "@/lib/connectors/errors";
 import { sealCredential, unsealCredential, type Credential } from "@/lib/connections/credentials";
 import { OAuthGrantError, tokenRequest } from "@/lib/connections/oauth-client";
@@ -163,7 +163,7 @@ async function refreshLoop(rt: Rt, env: Env, start: Connection, opts: { force?: 
 async function refreshWithLease(rt: Rt, env: Env, row: Connection, cred: Extract<Credential, { type: "oauth2" }>) {
   // A connection to a registered MCP server refreshes at that server's AS (with its `resource`).
   const server = isServerKey(row.connector);
-  const cfg = server ? null : await effectiveConfig(rt.db, env.id, row.connector);
+  const cfg = server ? null : await connectionConfig(rt.db, env.id, row);
   let name = cfg?.connector.name ?? "MCP server";
   const release = (failed: boolean) =>
     rt.db

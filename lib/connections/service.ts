@@ -4,7 +4,7 @@ import type { DbOrTx } from "@/db/client";
 import { connections, type Connection, type Environment } from "@/db/schema";
 import { findConnection, findOwnedConnection, listConnectionRows, listConnectionsOfOwner } from "@/db/queries/connections";
 import { recordAudit, type Actor } from "@/lib/audit/record";
-import { effectiveConfig, oauthClientSecret, requireConnector } from "@/lib/connectors/configs";
+import { connectionConfig, effectiveConfig, oauthClientSecret, requireConnector } from "@/lib/connectors/configs";
 import { ProviderAuthError, ToolError } from "@/lib/connectors/errors";
 import { ProviderHttp } from "@/lib/connectors/http";
 import type { ConnectorDef } from "@/lib/connectors/types";
@@ -60,6 +60,7 @@ export function toConnectionOut(rt: Rt, env: Env, c: Connection): ConnectionOut 
     last_used_at: c.lastUsedAt?.toISOString() ?? null,
     last_refreshed_at: c.lastRefreshedAt?.toISOString() ?? null,
     fields,
+    sandbox: c.sandbox,
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
   };
@@ -103,9 +104,9 @@ export function baseUrlFor(def: ConnectorDef, configured: string | null, cred: C
  * Stores (or replaces, keeping the id) an owner's connection. Reconnecting a connection that
  * needed re-authentication brings it back to `active` in place.
  */
-async function upsertConnection(
+export async function upsertConnection(
   rt: Rt,
-  input: { environment: Env; owner: Owner; connector: string; credential: Credential; grantedScopes: string[]; expiresAt: Date | null; accountLabel: string | null } & Caller,
+  input: { environment: Env; owner: Owner; connector: string; credential: Credential; grantedScopes: string[]; expiresAt: Date | null; accountLabel: string | null; sandbox?: boolean } & Caller,
 ) {
   return rt.db.transaction(async (tx) => {
     const existing = await findOwnedConnection(tx, input.environment.id, input.owner.type, input.owner.id, input.connector);
@@ -120,6 +121,8 @@ async function upsertConnection(
       accountLabel: input.accountLabel,
       refreshLeaseUntil: null,
       refreshFailedAt: null,
+      // A real reconnect over a sandbox connection makes it a real one again.
+      sandbox: input.sandbox ?? false,
     };
     let row: Connection;
     if (existing) {
@@ -198,6 +201,8 @@ export async function saveOAuthConnection(
     tokens: { access_token: string; refresh_token?: string | undefined; expires_in?: number | undefined; scope?: string | string[] | undefined; token_type?: string | undefined; extra?: Record<string, unknown> | undefined };
     requestedScopes?: string[];
     accountLabel?: string | null;
+    /** Tokens from Latchkey's sandbox authorization server (lib/sandbox/hosted.ts); the caller checked the environment. */
+    sandbox?: boolean;
   } & Caller,
 ) {
   const def = /^srv_[0-9a-z]+$/.test(input.connector) ? ({ name: input.connector, auth: { kind: "oauth2" } } as const) : requireConnector(input.connector);
@@ -224,7 +229,7 @@ export async function deleteConnection(rt: Rt, input: { environment: Env; id: st
   try {
     const cred = unsealCredential(rt, input.environment, conn);
     if (cred.type === "oauth2") {
-      const cfg = await effectiveConfig(rt.db, input.environment.id, conn.connector);
+      const cfg = await connectionConfig(rt.db, input.environment.id, conn);
       const secret = await oauthClientSecret(rt, input.environment, cfg).catch(() => null);
       revokedAtProvider = await revokeToken(cfg, secret, cred.refresh_token ?? cred.access_token, cred.refresh_token ? "refresh_token" : "access_token");
     }

@@ -1,8 +1,9 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { connectorConfigs, type ConnectorConfig, type Environment } from "@/db/schema";
+import { connectorConfigs, type Connection, type ConnectorConfig, type Environment } from "@/db/schema";
 import { recordAudit, type Actor } from "@/lib/audit/record";
 import { getConnector } from "@/lib/connectors/catalog";
+import { sandboxConfig } from "@/lib/sandbox/hosted";
 import type { ConnectorDef } from "@/lib/connectors/types";
 import { AppError, notFound } from "@/lib/errors";
 import { createId } from "@/lib/ids";
@@ -52,6 +53,15 @@ export async function effectiveConfig(db: DbOrTx, environmentId: string, slug: s
     oauthRevokeUrl: row?.oauthRevokeUrl ?? oauth?.revokeUrl ?? null,
     row,
   };
+}
+
+/**
+ * The settings a connection is called with: the environment's, or, for a sandbox connection,
+ * Latchkey's own simulated provider (base URL and OAuth endpoints under /sandbox/{env}/{connector}).
+ */
+export async function connectionConfig(db: DbOrTx, environmentId: string, conn: Pick<Connection, "id" | "connector" | "sandbox">): Promise<EffectiveConfig> {
+  const cfg = await effectiveConfig(db, environmentId, conn.connector);
+  return conn.sandbox ? sandboxConfig(cfg, environmentId, { connectionId: conn.id }) : cfg;
 }
 
 export async function oauthClientSecret(rt: Pick<Runtime, "db" | "keyring">, env: Env, cfg: EffectiveConfig): Promise<string | null> {

@@ -7,7 +7,9 @@ import { ProviderHttp } from "@/lib/connectors/http";
 import { freshCredential, markReauthRequired } from "@/lib/connections/refresh";
 import { baseUrlFor } from "@/lib/connections/service";
 import type { Credential } from "@/lib/connections/credentials";
+import { getEnv } from "@/lib/env";
 import { issuesFromZod } from "@/lib/errors";
+import { sandboxApiBase } from "@/lib/sandbox/hosted";
 import { log } from "@/lib/log";
 import type { HotCache } from "@/lib/gateway/hot-cache";
 import type { Runtime } from "@/lib/runtime";
@@ -56,10 +58,12 @@ export async function executeConnectorTool(
   const run = async (cred: Credential) => {
     const http = new ProviderHttp({
       connector: def,
-      baseUrl: baseUrlFor(def, cfg.baseUrl, cred),
+      // A sandbox connection calls Latchkey's own simulated provider: only the base URL differs.
+      baseUrl: conn!.sandbox ? sandboxApiBase(envId, def.slug, conn!.id) : baseUrlFor(def, cfg.baseUrl, cred),
       authHeaders: cred.type === "oauth2" ? { authorization: `Bearer ${cred.access_token}` } : def.auth.kind !== "oauth2" ? def.auth.headers(cred.values) : {},
       grantedScopes: conn!.grantedScopes,
       toolScopes: tool.scopes,
+      timeoutMs: getEnv().LATCHKEY_CONNECTOR_TIMEOUT_MS,
       ...(input.signal ? { signal: input.signal } : {}),
     });
     return tool.handler(parsed.data, { http, connection: { id: conn!.id, grantedScopes: conn!.grantedScopes, accountLabel: conn!.accountLabel }, signal: input.signal ?? new AbortController().signal });

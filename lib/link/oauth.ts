@@ -13,6 +13,7 @@ import { createId } from "@/lib/ids";
 import { endUserActor, environmentOf, limitPerSession, requireAllowedConnector, requireLinkSession, type Caller } from "@/lib/link/session";
 import { log } from "@/lib/log";
 import { grantedScopes, isServerKey, isSharedCodeServer, requireSessionServer, serverTokenRequest, startServerOAuth, unsealServerVerifier } from "@/lib/mcp-servers/oauth";
+import { assertSandboxAllowed, sandboxConfig } from "@/lib/sandbox/hosted";
 import type { Runtime } from "@/lib/runtime";
 import type { LinkCallbackError } from "@/lib/schemas/link";
 
@@ -57,19 +58,23 @@ function checkedEndpoint(raw: string, what: string): URL {
  * link session, single use, 10 minutes), PKCE S256 where the provider supports it (verifier
  * sealed server-side), and the exact redirect URI. Returns the provider URL to send the browser to.
  */
-export async function startOAuth(rt: Rt, input: { session: LinkSession; connector: string; baseUrl: string }): Promise<{ authorize_url: string }> {
+export async function startOAuth(rt: Rt, input: { session: LinkSession; connector: string; baseUrl: string; sandbox?: boolean | undefined }): Promise<{ authorize_url: string }> {
   await limitPerSession(rt, "link_oauth_start", input.session);
   // A registered MCP server (per-user authorization code) connects through the same flow.
   if (isServerKey(input.connector)) {
     const env = await environmentOf(rt.db, input.session.environmentId);
     return startServerOAuth(rt, { session: input.session, env, serverId: input.connector, redirectUri: oauthRedirectUri(input.baseUrl), ttlMs: OAUTH_STATE_TTL_MS });
   }
-  const def = await requireAllowedConnector(rt.db, input.session, input.connector);
+  const def = await requireAllowedConnector(rt.db, input.session, input.connector, { sandbox: Boolean(input.sandbox) });
   if (def.auth.kind !== "oauth2") throw new AppError({ code: "validation_error", message: `${def.name} connects with a form, not OAuth.` });
-  const cfg = await effectiveConfig(rt.db, input.session.environmentId, def.slug);
-  if (!cfg.oauthClientId || !cfg.oauthAuthorizeUrl) throw new AppError({ code: "conflict", message: `${def.name} is not set up for connecting yet.` });
-  const authorize = checkedEndpoint(cfg.oauthAuthorizeUrl, "authorization URL");
   const env = await environmentOf(rt.db, input.session.environmentId);
+  // "Sandbox account": the same flow against Latchkey's own sandbox authorization server (its
+  // consent screen is served by this app), test environments only.
+  if (input.sandbox) assertSandboxAllowed(env);
+  const configured = await effectiveConfig(rt.db, input.session.environmentId, def.slug);
+  const cfg = input.sandbox ? sandboxConfig(configured, env.id, { publicOrigin: input.baseUrl }) : configured;
+  if (!cfg.oauthClientId || !cfg.oauthAuthorizeUrl) throw new AppError({ code: "conflict", message: `${def.name} is not set up for connecting yet.` });
+  const authorize = input.sandbox ? new URL(cfg.oauthAuthorizeUrl) : checkedEndpoint(cfg.oauthAuthorizeUrl, "authorization URL");
 
   const state = base62(randomBytes(32), 43);
   const verifier = def.auth.pkce ? b64url(randomBytes(32)) : null;
@@ -87,6 +92,7 @@ export async function startOAuth(rt: Rt, input: { session: LinkSession; connecto
     redirectUri,
     expectedIssuer: authorize.origin,
     requestedScopes: scopes,
+    sandbox: Boolean(input.sandbox),
     expiresAt: new Date(Date.now() + OAUTH_STATE_TTL_MS),
   });
 
@@ -139,11 +145,13 @@ export async function completeOAuth(
   if (isServerKey(row.connector)) return completeServerOAuth(rt, { session, env, row, code: input.query.code, ip: input.ip ?? null, requestId: input.requestId ?? null });
   let def: ConnectorDef;
   try {
-    def = await requireAllowedConnector(rt.db, session, row.connector);
+    def = await requireAllowedConnector(rt.db, session, row.connector, { sandbox: row.sandbox });
   } catch {
     return fail("not_available", row.connector);
   }
-  const cfg = await effectiveConfig(rt.db, env.id, def.slug);
+  if (row.sandbox && env.kind !== "test") return fail("not_available", row.connector);
+  const configured = await effectiveConfig(rt.db, env.id, def.slug);
+  const cfg = row.sandbox ? sandboxConfig(configured, env.id) : configured;
   const verifier = row.codeVerifier ? unseal(rt, row.codeVerifier, verifierAad(env, row.id)) : null;
   let tokens: TokenResponse;
   try {
@@ -176,6 +184,7 @@ export async function completeOAuth(
     },
     requestedScopes: row.requestedScopes,
     accountLabel,
+    sandbox: row.sandbox,
     actor: endUserActor(session),
     requestId: input.requestId ?? null,
     ip: input.ip ?? null,

@@ -15,6 +15,7 @@ import { mcpServerOperations } from "@/lib/schemas/mcp-servers";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
 import { alertOperations } from "@/lib/schemas/alerts";
 import { auditOperations } from "@/lib/schemas/audit";
+import { sandboxOperations } from "@/lib/schemas/sandbox";
 import { toolPackOperations } from "@/lib/schemas/tool-packs";
 import { webhookOperations } from "@/lib/schemas/webhooks";
 import { ErrorSchema } from "@/lib/schemas/common";
@@ -37,6 +38,7 @@ export const allOperations: Operation[] = [
   ...Object.values(alertOperations),
   ...Object.values(auditOperations),
   ...Object.values(mcpServerToolOperations),
+  ...Object.values(sandboxOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;

@@ -20,6 +20,12 @@ export type SandboxOAuthOptions = {
   /** Refuse authorization requests without PKCE. */
   requirePkce?: boolean;
   accessTokenTtlSeconds?: number;
+  /**
+   * A refresh token this server never issued but that has its prefix is taken as a live grant
+   * (a new family). For a server whose memory does not survive restarts (lib/sandbox/hosted.ts),
+   * so the connections it issued keep refreshing after one.
+   */
+  adoptUnknownRefreshTokens?: boolean;
 };
 
 export type SandboxOAuthShape = {
@@ -65,6 +71,18 @@ export class SandboxOAuthServer {
   /** The user revoked the app at the provider: every token issued so far stops working. */
   revokeAll(): void {
     for (const f of this.families.values()) f.revoked = true;
+  }
+
+  /** Tokens for a grant the user approved out of band (the sandbox's "create a connection" shortcut, no browser). */
+  grant(scope: string) {
+    return this.issue(rand(12), scope);
+  }
+
+  /** RFC 7009: revokes the grant (family) an access or refresh token belongs to. Unknown tokens: nothing to do. */
+  revoke(token: string): void {
+    const familyId = this.accessTokens.get(token)?.family ?? this.refreshTokens.get(token);
+    const family = familyId ? this.families.get(familyId) : undefined;
+    if (family) family.revoked = true;
   }
 
   /** Time passes: every access token issued so far has expired (refresh tokens still work). */
@@ -183,6 +201,11 @@ export class SandboxOAuthServer {
 
   private refresh(_clientId: string, body: URLSearchParams): SandboxResponse {
     const presented = body.get("refresh_token") ?? "";
+    if (this.opts.adoptUnknownRefreshTokens && !this.refreshTokens.has(presented) && presented.startsWith(this.shape.tokenPrefix.refresh)) {
+      const adopted = rand(12);
+      this.families.set(adopted, { revoked: false, current: presented, scope: body.get("scope") ?? "", access: new Set() });
+      this.refreshTokens.set(presented, adopted);
+    }
     const familyId = this.refreshTokens.get(presented);
     const family = familyId ? this.families.get(familyId) : undefined;
     if (!familyId || !family || family.revoked) return json(400, { error: "invalid_grant", error_description: "The refresh token is invalid or revoked." });

@@ -22,6 +22,7 @@ export const ConnectionSchema = z
     last_used_at: isoDate.nullable(),
     last_refreshed_at: isoDate.nullable(),
     fields: z.record(z.string(), z.string()).nullable().describe("Api-key/basic connectors: the form values, secret fields masked to their last 4 characters."),
+    sandbox: z.boolean().describe("A sandbox connection: calls go to Latchkey's simulated provider (test environments only)."),
     created_at: isoDate,
     updated_at: isoDate,
   })

@@ -33,6 +33,8 @@ export const oauthStartBodySchema = z.strictObject({
   // The OAuth popup of an embedded page: also set the session cookie, which the callback checks
   // the state against (the popup is a first-party window, so the browser keeps it).
   bind_cookie: z.boolean().optional(),
+  /** "Sandbox account" (test environments): authorize against Latchkey's sandbox provider. */
+  sandbox: z.boolean().optional(),
 });
 export const formConnectBodySchema = z.strictObject({
   connector: connectorSlug,

@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export const POST = withLinkSession(async ({ req, ctx, session }) => {
   const body = await readBody(req, ctx, oauthStartBodySchema);
-  const out = await startOAuth(ctx.rt, { session, connector: body.connector, baseUrl: ctx.baseUrl });
+  const out = await startOAuth(ctx.rt, { session, connector: body.connector, baseUrl: ctx.baseUrl, sandbox: body.sandbox });
   if (!body.bind_cookie || !ctx.cookieSecret) return out;
   return json(out, { requestId: ctx.requestId, headers: { "set-cookie": linkSessionCookie(ctx, ctx.cookieSecret, session.expiresAt) } });
 });
