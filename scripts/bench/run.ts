@@ -360,6 +360,8 @@ async function main() {
     LATCHKEY_MCP_USER_RATE_LIMIT: "100000000",
     LATCHKEY_API_RATE_LIMIT: "100000000",
     LATCHKEY_MAX_INFLIGHT: "48",
+    // The bench seeds its own users and packs; the first-run demo would only add boot work.
+    LATCHKEY_FIRST_RUN_DEMO: "false",
     LATCHKEY_OUTBOUND_ALLOWLIST: `127.0.0.1:${new URL(upstreams.url).port}`,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
