@@ -29,6 +29,7 @@ export const idPrefixes = {
   magicLinkSession: "mls",
   email: "eml",
   mcpServer: "srv",
+  securityRule: "secr",
   request: "req",
 } as const;
 

@@ -46,6 +46,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/link-demo">Link demo</NavLink>
             <NavLink href="/tool-packs">Tool packs</NavLink>
             <NavLink href="/tool-calls">Tool calls</NavLink>
+            <NavLink href="/security">Security rules</NavLink>
             <NavLink href="/webhooks">Webhooks</NavLink>
             <NavLink href="/outbox">Email outbox</NavLink>
             <NavLink href="/api-keys">API keys</NavLink>

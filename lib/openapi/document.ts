@@ -10,6 +10,7 @@ import { magicLinkOperations } from "@/lib/schemas/magic-links";
 import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
 import { mcpServerOperations } from "@/lib/schemas/mcp-servers";
+import { securityRuleOperations } from "@/lib/schemas/security-rules";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
 import { toolPackOperations } from "@/lib/schemas/tool-packs";
 import { webhookOperations } from "@/lib/schemas/webhooks";
@@ -29,6 +30,7 @@ export const allOperations: Operation[] = [
   ...Object.values(webhookOperations),
   ...Object.values(magicLinkOperations),
   ...Object.values(mcpServerOperations),
+  ...Object.values(securityRuleOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;
