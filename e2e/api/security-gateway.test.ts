@@ -3,6 +3,11 @@
 // route (block before the call, redact results), pack overrides, and reversible redaction
 // with a real MCP SDK client against the GitHub sandbox connected through Link's OAuth flow.
 import { randomBytes } from "node:crypto";
+import nodeHttp from "node:http";
+import type { AddressInfo } from "node:net";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import * as z from "zod";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { and, eq, inArray } from "drizzle-orm";
@@ -24,11 +29,45 @@ let http: ReturnType<typeof client>;
 let key: CreatedKey;
 let githubApi: Awaited<ReturnType<typeof serveSandbox>>;
 let stripeApi: Awaited<ReturnType<typeof serveSandbox>>;
+let upstream: { url: string; received: string[]; close(): Promise<void> };
 let ipCounter = 1;
 const newIp = () => `10.30.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
 
+/** An upstream MCP server (no auth, SSE answers) whose tool echoes its argument and records what it received. */
+async function startEchoUpstream() {
+  const received: string[] = [];
+  const srv = nodeHttp.createServer(async (req, res) => {
+    const mcp = new McpServer({ name: "echo-upstream", version: "1.0.0" });
+    mcp.registerTool("echo", { description: "Echoes the text.", inputSchema: { text: z.string() } }, async ({ text }) => {
+      received.push(text);
+      return { content: [{ type: "text", text: `echo: ${text}` }], structuredContent: { echoed: text, note: JSON.stringify({ owner_ssn: "234-56-7890" }) } };
+    });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => {
+      void transport.close();
+      void mcp.close();
+    });
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res);
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const port = (srv.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    port,
+    received,
+    close: () =>
+      new Promise<void>((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
+  };
+}
+
 beforeAll(async () => {
-  server = await startServer({ db: TEST_DB, env: { LATCHKEY_TRUST_PROXY_HOPS: "1", LATCHKEY_LOG_LEVEL: "info" } });
+  const up = await startEchoUpstream();
+  upstream = up;
+  server = await startServer({ db: TEST_DB, env: { LATCHKEY_TRUST_PROXY_HOPS: "1", LATCHKEY_LOG_LEVEL: "info", LATCHKEY_OUTBOUND_ALLOWLIST: `127.0.0.1:${up.port}` } });
   http = client(server.url);
   key = await createApiKeyViaCli(server, "test", "security");
   githubApi = await serveSandbox(createGithubSandbox({ oauth: { clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [`${server.url}/oauth/callback`] } }, issuerParameter: true } }));
@@ -52,6 +91,7 @@ afterAll(async () => {
   await server?.stop();
   await githubApi?.close();
   await stripeApi?.close();
+  await upstream?.close();
   cleanupTempDirs();
 });
 
@@ -169,6 +209,25 @@ describe(`security gateway [${TEST_DB}]`, () => {
       calls = (await http.get(`/api/v1/tool-calls?registered_user_id=${ru}&limit=100`, { key: key.secret })).body.data;
     }
     expect(calls.filter((x) => x.tool === "stripe_create_customer" && x.status === "error" && x.error_code === "blocked_by_policy")).toHaveLength(2);
+    await c.close();
+  });
+
+  it("upstream MCP server tools are covered too: arguments redacted or blocked before they are forwarded, results (with JSON inside strings) redacted", async () => {
+    const srv = await http.post("/api/v1/mcp-servers", { key: key.secret, json: { name: "Echo", slug: "echo", url: upstream.url, auth: { mode: "none" } } });
+    expect(srv.status, srv.text).toBe(201);
+    const pack = await http.post("/api/v1/tool-packs", { key: key.secret, json: { name: "Upstream", entries: [{ server: "echo", tools: "*" }] } });
+    expect(pack.status, pack.text).toBe(201);
+    const inst = (await http.post("/api/v1/mcp-instances/ensure", { key: key.secret, json: { tool_pack_id: pack.body.id, user_identifier: "upstream-user" } })).body;
+    const c = await mcpClient(inst.url);
+    const r = await c.callTool({ name: "echo__echo", arguments: { text: "my ssn is 123-45-6789" } });
+    expect(r.isError, JSON.stringify(r)).toBeFalsy();
+    expect(upstream.received).toEqual(["my ssn is [SSN_1]"]);
+    expect(JSON.stringify(r)).not.toContain("234-56-7890");
+    expect(JSON.parse((r.structuredContent as { note: string }).note)).toEqual({ owner_ssn: "[SSN_1]" });
+
+    const blocked = await c.callTool({ name: "echo__echo", arguments: { text: "badge EMP-777777" } });
+    expect(blocked.structuredContent).toMatchObject({ code: "blocked_by_policy" });
+    expect(upstream.received).toHaveLength(1);
     await c.close();
   });
 
