@@ -65,6 +65,10 @@ export class DbPlaceholderVault implements PlaceholderVault {
       .where(and(where(distinct), gt(securityVaultEntries.expiresAt, now)))
       .returning({ digest: securityVaultEntries.lookupDigest, placeholder: securityVaultEntries.placeholder });
     const found = new Map(live.map((r) => [r.digest, r.placeholder]));
+    // Retention: this user's expired rows go when new ones are written (no job needed, no extra query on a hit).
+    if (found.size < distinct.length) {
+      await db.delete(securityVaultEntries).where(and(eq(securityVaultEntries.environmentId, this.env.id), eq(securityVaultEntries.registeredUserId, userKey), lte(securityVaultEntries.expiresAt, now)));
+    }
     for (let i = 0; i < entries.length; i++) {
       const d = digests[i]!;
       if (found.has(d)) continue;

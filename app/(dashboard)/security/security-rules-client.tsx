@@ -12,14 +12,24 @@ export function SecurityRulesClient({ rules, canWrite }: { rules: SecurityRuleOu
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
+  // Shown at once, before the refreshed list arrives; dropped again if the change was refused.
+  const [local, setLocal] = useState<Record<string, { enabled?: boolean; action?: (typeof ACTIONS)[number] }>>({});
 
-  const update = (id: string, patch: { enabled?: boolean; action?: (typeof ACTIONS)[number] }) =>
+  const update = (id: string, patch: { enabled?: boolean; action?: (typeof ACTIONS)[number] }) => {
+    setLocal((l) => ({ ...l, [id]: { ...l[id], ...patch } }));
     start(async () => {
       setError(null);
       const r = await updateSecurityRuleAction({ id, ...patch });
-      if (!r.ok) setError(r.error.message);
+      if (!r.ok) {
+        setError(r.error.message);
+        setLocal((l) => {
+          const { [id]: _dropped, ...rest } = l;
+          return rest;
+        });
+      }
       router.refresh();
     });
+  };
 
   return (
     <div className="space-y-4">
@@ -37,7 +47,7 @@ export function SecurityRulesClient({ rules, canWrite }: { rules: SecurityRuleOu
             </tr>
           </thead>
           <tbody className="divide-y divide-zinc-100">
-            {rules.map((r) => (
+            {rules.map((stored) => ({ ...stored, ...local[stored.id] })).map((r) => (
               <tr key={r.id} data-testid="security-rule-row" data-rule-id={r.id}>
                 <td className="px-4 py-2">
                   <div className="font-medium">{r.name ?? (r.builtin ? r.detector : r.id)}</div>
