@@ -53,36 +53,42 @@ type CompiledPack = {
   perTool: Map<string, ScanPolicy>;
   detectorOf: Map<string, string>;
   rules: readonly Rule[];
-  security: ToolPackSecurity | null;
+  overrides: ToolPackSecurity["overrides"];
 };
 
-const NO_SECURITY = {};
-const compiled = new WeakMap<readonly Rule[], WeakMap<object, CompiledPack>>();
+// Per rules list (a new list after every invalidation), then per pack settings: by object for
+// cached pack rows (MCP), by content for rows read per request (REST execute).
+const compiled = new WeakMap<readonly Rule[], { byObject: WeakMap<object, CompiledPack>; byContent: Map<string, CompiledPack> }>();
+const MAX_SETTINGS_PER_RULES = 1000;
 
 function compile(rules: readonly Rule[], security: ToolPackSecurity | null): CompiledPack {
-  let byPack = compiled.get(rules);
-  if (!byPack) compiled.set(rules, (byPack = new WeakMap()));
-  const key = security ?? NO_SECURITY;
-  let c = byPack.get(key);
+  let memo = compiled.get(rules);
+  if (!memo) compiled.set(rules, (memo = { byObject: new WeakMap(), byContent: new Map() }));
+  const known = security ? memo.byObject.get(security) : undefined;
+  if (known) return known;
+  const overrides = security?.overrides ?? [];
+  const content = JSON.stringify(overrides);
+  let c = memo.byContent.get(content);
   if (!c) {
-    const overrides = security?.overrides ?? [];
     c = {
       base: effectivePolicy(rules, overrides),
       excepted: new Set(overrides.flatMap((o) => o.allowUnredactedForTools ?? [])),
       perTool: new Map(),
       detectorOf: new Map(rules.map((r) => [r.id, "detector" in r ? r.detector : "pattern" in r ? "pattern" : "field_path"])),
       rules,
-      security,
+      overrides,
     };
-    byPack.set(key, c);
+    if (memo.byContent.size >= MAX_SETTINGS_PER_RULES) memo.byContent.clear();
+    memo.byContent.set(content, c);
   }
+  if (security) memo.byObject.set(security, c);
   return c;
 }
 
 function policyFor(c: CompiledPack, tool: string): ScanPolicy {
   if (!c.excepted.has(tool)) return c.base;
   let p = c.perTool.get(tool);
-  if (!p) c.perTool.set(tool, (p = effectivePolicy(c.rules, c.security?.overrides ?? [], tool)));
+  if (!p) c.perTool.set(tool, (p = effectivePolicy(c.rules, c.overrides, tool)));
   return p;
 }
 
