@@ -23,6 +23,7 @@ import { cleanupTempDirs, createApiKeyViaCli, startServer, TEST_DB, type Created
 const CLIENT_ID = "Iv1.latchkey-security-test";
 const CLIENT_SECRET = `gh-client-secret-${randomBytes(8).toString("hex")}`;
 const EMAIL = "octocat@github.example";
+const METRICS_TOKEN = "metrics-token-for-security-tests-0123";
 
 let server: TestServer;
 let http: ReturnType<typeof client>;
@@ -67,7 +68,7 @@ async function startEchoUpstream() {
 beforeAll(async () => {
   const up = await startEchoUpstream();
   upstream = up;
-  server = await startServer({ db: TEST_DB, env: { LATCHKEY_TRUST_PROXY_HOPS: "1", LATCHKEY_LOG_LEVEL: "info", LATCHKEY_OUTBOUND_ALLOWLIST: `127.0.0.1:${up.port}` } });
+  server = await startServer({ db: TEST_DB, env: { LATCHKEY_TRUST_PROXY_HOPS: "1", LATCHKEY_LOG_LEVEL: "info", LATCHKEY_OUTBOUND_ALLOWLIST: `127.0.0.1:${up.port}`, LATCHKEY_METRICS_TOKEN: METRICS_TOKEN } });
   http = client(server.url);
   key = await createApiKeyViaCli(server, "test", "security");
   githubApi = await serveSandbox(createGithubSandbox({ oauth: { clients: { [CLIENT_ID]: { secret: CLIENT_SECRET, redirectUris: [`${server.url}/oauth/callback`] } }, issuerParameter: true } }));
@@ -121,6 +122,13 @@ async function mcpClient(url: string) {
   const c = new Client({ name: "security-test", version: "1.0.0" });
   await c.connect(new StreamableHTTPClientTransport(new URL(url)));
   return c;
+}
+
+/** Database queries made on the MCP path so far (the server counts them, DESIGN §8). */
+async function mcpQueries(): Promise<number> {
+  const text = await (await fetch(`${server.url}/api/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const line = text.split("\n").find((l) => l.startsWith('latchkey_db_queries_total{scope="mcp"} '));
+  return line ? Number(line.split(" ").pop()) : 0;
 }
 
 const rules = async () => {
@@ -259,6 +267,10 @@ describe(`security gateway [${TEST_DB}]`, () => {
     // Stable: the same value is the same placeholder on the next call (and in a new session).
     const c2 = await mcpClient(inst.url);
     expect((await c2.callTool({ name: "github_get_authenticated_user", arguments: {} })).structuredContent).toMatchObject({ email: "[EMAIL_1]" });
+    // Warm calls that return a value already in the vault make no database query.
+    const queries = await mcpQueries();
+    for (let i = 0; i < 3; i++) expect((await c.callTool({ name: "github_get_authenticated_user", arguments: {} })).structuredContent).toMatchObject({ email: "[EMAIL_1]" });
+    expect(await mcpQueries()).toBe(queries);
 
     const before = githubApi.requests.length;
     const created = await c.callTool({ name: "github_create_issue", arguments: { owner: "octocat", repo: "hello-world", title: "Ping", body: "Please reply to [EMAIL_1] today" } });

@@ -32,6 +32,14 @@ function lookupKey(authSecret: string): Buffer {
   return k;
 }
 
+/**
+ * Placeholders this process stored or refreshed recently, by (environment, user, digest): a value
+ * seen again within the first half of its window needs no query (its row still has at least half
+ * the retention left), so warm calls that return the same addresses stay off the database.
+ */
+const recent = new Map<string, { placeholder: string; refreshAfter: number }>();
+const MAX_RECENT = 100_000;
+
 export class DbPlaceholderVault implements PlaceholderVault {
   constructor(
     private readonly rt: Rt,
@@ -55,8 +63,15 @@ export class DbPlaceholderVault implements PlaceholderVault {
     if (entries.length === 0) return [];
     const db = this.rt.db;
     const digests = entries.map((e) => this.lookupDigest(userKey, e.kind, e.value));
-    const distinct = [...new Set(digests)];
     const now = new Date();
+    const memoKey = (d: string) => `${this.env.id}:${userKey}:${d}`;
+    const memo = digests.map((d) => recent.get(memoKey(d)));
+    if (memo.every((m) => m !== undefined && m.refreshAfter > now.getTime())) return memo.map((m) => m!.placeholder);
+    const remember = (d: string, placeholder: string) => {
+      if (recent.size >= MAX_RECENT) recent.clear();
+      recent.set(memoKey(d), { placeholder, refreshAfter: now.getTime() + this.ttlMs / 2 });
+    };
+    const distinct = [...new Set(digests)];
     const expiresAt = new Date(now.getTime() + this.ttlMs);
     const where = (ds: string[]) => and(eq(securityVaultEntries.environmentId, this.env.id), eq(securityVaultEntries.registeredUserId, userKey), inArray(securityVaultEntries.lookupDigest, ds));
     const live = await db
@@ -96,6 +111,7 @@ export class DbPlaceholderVault implements PlaceholderVault {
       });
       found.set(d, placeholder);
     }
+    for (const [d, placeholder] of found) remember(d, placeholder);
     return digests.map((d) => found.get(d)!);
   }
 
