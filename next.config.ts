@@ -4,7 +4,8 @@ import { linkFrameCsp } from "./lib/link/frame";
 const nextConfig: NextConfig = {
   // The custom server (scripts/server.ts) and the route handlers share one database
   // handle through globalThis; both must load these from node_modules, not from a bundle.
-  serverExternalPackages: ["@electric-sql/pglite", "postgres", "drizzle-orm"],
+  // recheck (custom security rules' ReDoS check) starts its own worker/binary: never bundled.
+  serverExternalPackages: ["@electric-sql/pglite", "postgres", "drizzle-orm", "recheck"],
   poweredByHeader: false,
   typedRoutes: false,
   async headers() {

@@ -308,6 +308,15 @@ export type Connection = typeof connections.$inferSelect;
 
 // ---------------------------------------------------------------- tool packs and MCP instances
 
+/** Stored form of a pack's security settings (camelCase; the REST API shows snake_case). */
+export type ToolPackSecurity = {
+  reversibleRedaction: boolean;
+  /** Hours a reversible placeholder stays restorable after its value was last seen. */
+  retentionHours: number;
+  /** Placeholder kinds restored (EMAIL, PHONE by default); never secrets. */
+  reversibleKinds: string[];
+  overrides: { ruleId: string; enabled?: boolean; action?: "log" | "redact" | "block"; allowUnredactedForTools?: string[] }[];
+};
 /** A pack entry names a built-in connector or a registered MCP server (by slug). */
 /** `namespace: false` passes a server's tool names through unchanged (at most one such entry per pack, so names cannot collide). */
 export type ToolPackEntry = { connector: string; tools: string[] | "*" } | { server: string; tools: string[] | "*"; namespace?: boolean };
@@ -326,6 +335,8 @@ export const toolPacks = pgTable(
     slug: text("slug").notNull(),
     description: text("description"),
     entries: jsonb("entries").$type<ToolPackEntry[]>().notNull().default([]),
+    /** Security gateway settings of the pack: overrides of the environment's rules, reversible redaction. */
+    security: jsonb("security").$type<ToolPackSecurity>(),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -927,3 +938,70 @@ export const alerts = pgTable(
   ],
 );
 export type Alert = typeof alerts.$inferSelect;
+
+// ---------------------------------------------------------------- security gateway (issue 7)
+
+/**
+ * An environment's security rules. Built-in detectors need no row (their defaults apply); a row
+ * with `rule_key = builtin.<detector>` records a changed built-in, other rows are custom rules
+ * (`rule_key` = the row id). `definition` is the engine's rule without its id.
+ */
+export const securityRules = pgTable(
+  "security_rules",
+  {
+    id: text("id").primaryKey(),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    ruleKey: text("rule_key").notNull(),
+    definition: jsonb("definition").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("security_rules_env_key_idx").on(t.environmentId, t.ruleKey), index("security_rules_env_id_idx").on(t.environmentId, t.id)],
+);
+export type SecurityRuleRow = typeof securityRules.$inferSelect;
+
+/**
+ * Reversible redaction vault: per registered user, a placeholder for a value, looked up by an
+ * HMAC of (user, kind, value), the value itself encrypted with the keyring. Changes on the data
+ * path: deliberately NOT in the cache-invalidation trigger.
+ */
+export const securityVaultEntries = pgTable(
+  "security_vault_entries",
+  {
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    registeredUserId: text("registered_user_id")
+      .notNull()
+      .references(() => registeredUsers.id, { onDelete: "cascade" }),
+    lookupDigest: text("lookup_digest").notNull(),
+    kind: text("kind").notNull(),
+    placeholder: text("placeholder").notNull(),
+    ciphertext: text("ciphertext").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.registeredUserId, t.lookupDigest] }),
+    uniqueIndex("security_vault_user_placeholder_idx").on(t.registeredUserId, t.placeholder),
+    index("security_vault_env_expires_idx").on(t.environmentId, t.expiresAt),
+  ],
+);
+
+/** Last placeholder number per (user, kind): numbers are never reused while the user exists. */
+export const securityVaultCounters = pgTable(
+  "security_vault_counters",
+  {
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    registeredUserId: text("registered_user_id")
+      .notNull()
+      .references(() => registeredUsers.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    lastNumber: integer("last_number").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.registeredUserId, t.kind] })],
+);

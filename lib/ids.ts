@@ -32,6 +32,7 @@ export const idPrefixes = {
   agent: "agt",
   agentSession: "ags",
   alert: "alrt",
+  securityRule: "secr",
   request: "req",
 } as const;
 

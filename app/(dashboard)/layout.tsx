@@ -49,6 +49,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/tool-calls">Tool calls</NavLink>
             <NavLink href="/alerts">Alerts</NavLink>
             <NavLink href="/sandbox">Sandbox</NavLink>
+            <NavLink href="/security">Security rules</NavLink>
             <NavLink href="/webhooks">Webhooks</NavLink>
             <NavLink href="/outbox">Email outbox</NavLink>
             <NavLink href="/api-keys">API keys</NavLink>

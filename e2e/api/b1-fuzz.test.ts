@@ -20,7 +20,7 @@ afterAll(async () => {
   cleanupTempDirs();
 });
 
-const PREFIX: Record<string, string> = { "api-keys": "key", "registered-users": "ru", connections: "conn", "tool-packs": "tp", "mcp-instances": "mcpi", "gateway-tokens": "gwt", tokens: "ut", "webhook-endpoints": "whe", "webhook-deliveries": "whd", "mcp-servers": "srv", agents: "agt", "agent-sessions": "ags", servers: "srv", alerts: "alrt" };
+const PREFIX: Record<string, string> = { "api-keys": "key", "registered-users": "ru", connections: "conn", "tool-packs": "tp", "mcp-instances": "mcpi", "gateway-tokens": "gwt", tokens: "ut", "webhook-endpoints": "whe", "webhook-deliveries": "whd", "mcp-servers": "srv", agents: "agt", "agent-sessions": "ags", servers: "srv", alerts: "alrt", rules: "secr" };
 
 /** A concrete URL for an operation path: unknown ids of the right prefix, real slugs where needed. */
 function urlOf(path: string): string {

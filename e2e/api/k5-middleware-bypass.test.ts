@@ -50,10 +50,11 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/webhooks/[id]": `/webhooks/${unknownId("whe")}`,
   "/outbox": "/outbox",
   "/outbox/[id]": `/outbox/${unknownId("eml")}`,
+  "/security": "/security",
 };
 
 /** A valid-looking id for a dynamic segment, from the resource it follows (api-keys → key_…). */
-const ID_PREFIX: Record<string, string> = { "api-keys": "key", members: "usr", invitations: "inv", environments: "env", organizations: "org", secrets: "sec", audit: "aud", "registered-users": "ru", connections: "conn", "gateway-tokens": "gwt", tokens: "ut", mcp: "tp", "webhook-endpoints": "whe", "webhook-deliveries": "whd", webhooks: "whe", "magic-links": "ml", outbox: "eml", "mcp-servers": "srv", agents: "agt", "agent-sessions": "ags", servers: "srv", sessions: "ags", alerts: "alrt" };
+const ID_PREFIX: Record<string, string> = { "api-keys": "key", members: "usr", invitations: "inv", environments: "env", organizations: "org", secrets: "sec", audit: "aud", "registered-users": "ru", connections: "conn", "gateway-tokens": "gwt", tokens: "ut", mcp: "tp", "webhook-endpoints": "whe", "webhook-deliveries": "whd", webhooks: "whe", "magic-links": "ml", outbox: "eml", "mcp-servers": "srv", agents: "agt", "agent-sessions": "ags", servers: "srv", sessions: "ags", alerts: "alrt", rules: "secr" };
 
 function walk(dir: string, file: RegExp, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

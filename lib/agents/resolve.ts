@@ -59,6 +59,8 @@ async function load(db: Runtime["db"], hash: string): Promise<Loaded | null> {
     slug: "agent-session",
     description: null,
     entries: sessionEntries(packs, slugs),
+    // The environment's rules apply; per-pack overrides do not carry over into a merged session pack.
+    security: null,
     createdAt: row.session.createdAt,
     updatedAt: row.session.updatedAt,
   };

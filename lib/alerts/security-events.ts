@@ -2,6 +2,7 @@ import { ALERT_WINDOW_MS, raiseAlert } from "@/lib/alerts/raise";
 import { currentAlertContext } from "@/lib/alerts/context";
 import { setToolDefinitionChangedSink } from "@/lib/mcp-servers/tools";
 import { setOutboundBlockedHook } from "@/lib/net/outbound-guard";
+import { setSecurityHitSink } from "@/lib/security/enforce-hooks";
 
 /** Failures from one source in one environment before they count as an attack, per window. */
 export const AUTH_FAILURE_THRESHOLD = 5;
@@ -52,6 +53,24 @@ export function installAlertHooks() {
       dedupKey: `ssrf_blocked|${info.host}`,
       details: { host: info.host, reason: info.reason },
     });
+  });
+  // Every security-gateway hit is an alert (masked excerpt only), one per rule, pack, user, tool and path per window.
+  setSecurityHitSink((hits) => {
+    for (const h of hits) {
+      if (h.ruleId === "engine") continue;
+      raiseAlert(null, {
+        environmentId: h.environmentId,
+        kind: "security_rule_hit",
+        severity: h.action === "block" ? "high" : h.action === "redact" ? "medium" : "low",
+        ruleId: h.ruleId,
+        toolPackId: h.toolPackId,
+        registeredUserId: h.registeredUserId,
+        tool: h.tool,
+        fieldPath: h.fieldPath,
+        excerpt: h.maskedExcerpt,
+        details: { detector: h.detector, action: h.action, direction: h.direction },
+      });
+    }
   });
   // A changed upstream tool is held until approved; the alert is how an admin learns of it.
   setToolDefinitionChangedSink((c) =>

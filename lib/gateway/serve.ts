@@ -5,6 +5,7 @@ import { mcpSessionSecret, mcpSessionStore } from "@/lib/gateway/endpoint";
 import { authRequiredAsHttp401 } from "@/lib/gateway/auth-required";
 import { packBackend } from "@/lib/gateway/pack-backend";
 import { withUpstreamServers } from "@/lib/mcp-servers/backend";
+import { withSecurityGateway } from "@/lib/security/enforce";
 import { handleMcp } from "@/lib/mcp/handler";
 import { withAlertContext } from "@/lib/alerts/context";
 import type { McpEndpoint, McpHttpRequest, McpHttpResponse } from "@/lib/mcp/types";
@@ -33,13 +34,18 @@ export function endpointFor(rt: Runtime, r: ResolvedMcp, baseUrl: string): McpEn
   const actor = { type: r.principal.type === "api_key" ? ("api_key" as const) : ("system" as const), id: r.principal.id };
   return {
     backend: authRequiredAsHttp401(
-      withUpstreamServers(rt, packBackend(rt, { environment: r.environment, pack: r.pack, registeredUser: r.registeredUser, baseUrl, actor }), {
-        environment: r.environment,
-        pack: r.pack,
-        registeredUserId: r.registeredUser?.id ?? null,
-        actor,
-        baseUrl,
-      }),
+      // The security gateway outermost: it sees connector and upstream tools' arguments and results alike.
+      withSecurityGateway(
+        rt,
+        withUpstreamServers(rt, packBackend(rt, { environment: r.environment, pack: r.pack, registeredUser: r.registeredUser, baseUrl, actor }), {
+          environment: r.environment,
+          pack: r.pack,
+          registeredUserId: r.registeredUser?.id ?? null,
+          actor,
+          baseUrl,
+        }),
+        { environment: r.environment, pack: r.pack, registeredUserId: r.registeredUser?.id ?? null, actor },
+      ),
       r.authRequiredAsHttp === true,
     ),
     binding: `${r.environment.id}:${r.principal.type}:${r.principal.id}:${r.pack.id}:${r.registeredUser?.id ?? "-"}`,

@@ -12,6 +12,7 @@ import { mcpInstanceOperations } from "@/lib/schemas/mcp-instances";
 import { registeredUserOperations } from "@/lib/schemas/registered-users";
 import { mcpServerToolOperations } from "@/lib/schemas/mcp-server-tools";
 import { mcpServerOperations } from "@/lib/schemas/mcp-servers";
+import { securityRuleOperations } from "@/lib/schemas/security-rules";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
 import { alertOperations } from "@/lib/schemas/alerts";
 import { auditOperations } from "@/lib/schemas/audit";
@@ -39,6 +40,7 @@ export const allOperations: Operation[] = [
   ...Object.values(auditOperations),
   ...Object.values(mcpServerToolOperations),
   ...Object.values(sandboxOperations),
+  ...Object.values(securityRuleOperations),
 ];
 
 type JsonSchema = Record<string, unknown>;

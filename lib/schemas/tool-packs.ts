@@ -24,11 +24,40 @@ export const toolPackEntrySchema = z.union([
   }),
 ]);
 
+/** Kinds a restored placeholder may carry: never secrets (a tool result could make the model post them anywhere). */
+const NEVER_REVERSIBLE = new Set(["SECRET", "PRIVATE_KEY", "JWT"]);
+
+export const toolPackSecuritySchema = z.strictObject({
+  reversible_redaction: z
+    .boolean()
+    .default(false)
+    .describe("Placeholders of reversible kinds stay stable per user and value, and are swapped back to the real value when the agent passes them as a tool argument."),
+  retention_hours: z.number().int().min(1).max(2160).default(24).describe("How long a reversible placeholder stays restorable after its value was last seen."),
+  reversible_kinds: z
+    .array(z.string().regex(/^[A-Z][A-Z0-9_]{0,31}$/))
+    .max(20)
+    .default(["EMAIL", "PHONE"])
+    .refine((ks) => ks.every((k) => !NEVER_REVERSIBLE.has(k)), "secrets (SECRET, PRIVATE_KEY, JWT) are never reversible")
+    .describe("Placeholder kinds that are restored (EMAIL and PHONE by default)."),
+  overrides: z
+    .array(
+      z.strictObject({
+        rule_id: z.string().min(1).max(64).describe("builtin.<detector> or a custom rule's secr_ id."),
+        enabled: z.boolean().optional().describe("Switch the rule on or off for this pack."),
+        action: z.enum(["log", "redact", "block"]).optional().describe("The rule's action in this pack."),
+        allow_unredacted_for_tools: z.array(z.string().min(1).max(200)).max(500).optional().describe("Tools whose data this rule lets through (the hit is still recorded)."),
+      }),
+    )
+    .max(500)
+    .default([]),
+});
+
 export const createToolPackBodySchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   slug: slugSchema.optional().describe("URL-safe name, unique in the environment; derived from the name when omitted."),
   description: z.string().max(1000).optional(),
   entries: z.array(toolPackEntrySchema).max(100).default([]),
+  security: toolPackSecuritySchema.optional().describe("Security gateway settings: overrides of the environment's rules, reversible redaction."),
 });
 
 export const updateToolPackBodySchema = z.strictObject({
@@ -36,6 +65,7 @@ export const updateToolPackBodySchema = z.strictObject({
   slug: slugSchema.optional(),
   description: z.string().max(1000).nullable().optional(),
   entries: z.array(toolPackEntrySchema).max(100).optional(),
+  security: toolPackSecuritySchema.nullable().optional().describe("Replaces the pack's security settings; null restores the defaults."),
 });
 
 export const toolPackParamsSchema = z.object({ id: idParam("tp") });
@@ -51,6 +81,14 @@ export const ToolPackSchema = z
     entries: z.array(z.union([z.object({ connector: z.string(), tools: z.union([z.literal("*"), z.array(z.string())]) }), z.object({ server: z.string(), tools: z.union([z.literal("*"), z.array(z.string())]), namespace: z.boolean().optional() })])),
     tools: z.array(z.string()).describe("Every tool the pack exposes, resolved."),
     required_scopes: z.record(z.string(), z.array(z.string())).describe("Per connector, the scopes the selected tools need."),
+    security: z.object({
+      reversible_redaction: z.boolean(),
+      retention_hours: z.number(),
+      reversible_kinds: z.array(z.string()),
+      overrides: z.array(
+        z.object({ rule_id: z.string(), enabled: z.boolean().optional(), action: z.enum(["log", "redact", "block"]).optional(), allow_unredacted_for_tools: z.array(z.string()).optional() }),
+      ),
+    }),
     created_at: isoDate,
     updated_at: isoDate,
   })

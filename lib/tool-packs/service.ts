@@ -9,6 +9,7 @@ import { AppError, notFound, validationError, type FieldIssue } from "@/lib/erro
 import { decodeCursor, page } from "@/lib/http/pagination";
 import { createId } from "@/lib/ids";
 import type { ToolPackOut } from "@/lib/schemas/tool-packs";
+import { packSecurityFromInput, packSecurityOut, validatePackSecurity, type PackSecurityInput } from "@/lib/security-rules/pack-security";
 
 type Env = Pick<Environment, "id" | "organizationId">;
 export type Caller = { actor: Actor; requestId?: string | null; ip?: string | null };
@@ -100,6 +101,7 @@ export function toToolPackOut(p: ToolPack): ToolPackOut {
     entries: p.entries,
     tools: [...tools.map((t) => t.tool.name), ...p.entries.flatMap((e) => (isServerEntry(e) && e.tools !== "*" ? e.tools.map((t) => (e.namespace === false ? t : `${e.server}__${t}`)) : []))],
     required_scopes: requiredScopes(tools),
+    security: packSecurityOut(p.security),
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
   };
@@ -108,15 +110,20 @@ export function toToolPackOut(p: ToolPack): ToolPackOut {
 const conflictSlug = (slug: string) =>
   new AppError({ code: "conflict", message: `A tool pack with slug "${slug}" already exists.`, issues: [{ path: "slug", message: "already taken" }] });
 
-export async function createToolPack(db: DbOrTx, input: { environment: Env; name: string; slug?: string | undefined; description?: string | undefined; entries: ToolPackEntry[] } & Caller) {
+export async function createToolPack(
+  db: DbOrTx,
+  input: { environment: Env; name: string; slug?: string | undefined; description?: string | undefined; entries: ToolPackEntry[]; security?: PackSecurityInput | undefined } & Caller,
+) {
   validateEntries(input.entries);
   await validateServerEntries(db, input.environment.id, input.entries);
+  const security = input.security ? packSecurityFromInput(input.security) : null;
+  if (security) await validatePackSecurity(db, input.environment.id, security);
   const slug = input.slug ?? slugify(input.name);
   const id = createId("toolPack");
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(toolPacks)
-      .values({ id, environmentId: input.environment.id, name: input.name, slug, description: input.description ?? null, entries: input.entries })
+      .values({ id, environmentId: input.environment.id, name: input.name, slug, description: input.description ?? null, entries: input.entries, security })
       .onConflictDoNothing({ target: [toolPacks.environmentId, toolPacks.slug] })
       .returning();
     if (!row) throw conflictSlug(slug);
@@ -128,7 +135,7 @@ export async function createToolPack(db: DbOrTx, input: { environment: Env; name
       target: { type: "tool_pack", id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: { name: input.name, slug, entries: input.entries },
+      metadata: { name: input.name, slug, entries: input.entries, ...(security ? { security } : {}) },
     });
     return row;
   });
@@ -162,12 +169,18 @@ export async function listToolPacks(db: DbOrTx, input: { environmentId: string; 
 
 export async function updateToolPack(
   db: DbOrTx,
-  input: { environment: Env; id: string; patch: { name?: string | undefined; slug?: string | undefined; description?: string | null | undefined; entries?: ToolPackEntry[] | undefined } } & Caller,
+  input: {
+    environment: Env;
+    id: string;
+    patch: { name?: string | undefined; slug?: string | undefined; description?: string | null | undefined; entries?: ToolPackEntry[] | undefined; security?: PackSecurityInput | null | undefined };
+  } & Caller,
 ) {
   if (input.patch.entries) {
     validateEntries(input.patch.entries);
     await validateServerEntries(db, input.environment.id, input.patch.entries);
   }
+  const security = input.patch.security ? packSecurityFromInput(input.patch.security) : input.patch.security;
+  if (security) await validatePackSecurity(db, input.environment.id, security);
   return db.transaction(async (tx) => {
     const before = await getToolPack(tx, input.environment.id, input.id);
     const set: Partial<typeof toolPacks.$inferInsert> = {};
@@ -175,6 +188,7 @@ export async function updateToolPack(
     if (input.patch.slug !== undefined) set.slug = input.patch.slug;
     if (input.patch.description !== undefined) set.description = input.patch.description;
     if (input.patch.entries !== undefined) set.entries = input.patch.entries;
+    if (security !== undefined) set.security = security;
     if (Object.keys(set).length === 0) return before;
     if (set.slug && set.slug !== before.slug) {
       const [taken] = await tx.select({ id: toolPacks.id }).from(toolPacks).where(and(eq(toolPacks.environmentId, input.environment.id), eq(toolPacks.slug, set.slug)));
@@ -193,7 +207,7 @@ export async function updateToolPack(
       target: { type: "tool_pack", id: input.id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: { fields: Object.keys(set), ...(set.entries ? { entries: set.entries } : {}) },
+      metadata: { fields: Object.keys(set), ...(set.entries ? { entries: set.entries } : {}), ...(security !== undefined ? { security_before: before.security, security } : {}) },
     });
     return after!;
   });

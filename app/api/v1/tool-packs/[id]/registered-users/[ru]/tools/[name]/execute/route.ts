@@ -6,6 +6,7 @@ import { packBackend } from "@/lib/gateway/pack-backend";
 import { withApiKey } from "@/lib/http/with-api-key";
 import { withUpstreamServers } from "@/lib/mcp-servers/backend";
 import { McpHttpError } from "@/lib/mcp/types";
+import { withSecurityGateway } from "@/lib/security/enforce";
 import { toolCallOperations } from "@/lib/schemas/tool-calls";
 import { getToolPack } from "@/lib/tool-packs/service";
 
@@ -13,13 +14,14 @@ export const POST = withApiKey(toolCallOperations.execute, async ({ req, ctx, pa
   const pack = await getToolPack(ctx.db, ctx.environment.id, params.id);
   const user = await findRegisteredUser(ctx.db, ctx.environment.id, params.ru);
   if (!user) throw notFound("Registered user");
-  const backend = withUpstreamServers(ctx.rt, packBackend(ctx.rt, { environment: ctx.environment, pack, registeredUser: user, baseUrl: publicBaseUrl(ctx.rt, req.headers), actor: ctx.actor }), {
+  const inner = withUpstreamServers(ctx.rt, packBackend(ctx.rt, { environment: ctx.environment, pack, registeredUser: user, baseUrl: publicBaseUrl(ctx.rt, req.headers), actor: ctx.actor }), {
     environment: ctx.environment,
     pack,
     registeredUserId: user.id,
     actor: ctx.actor,
     baseUrl: publicBaseUrl(ctx.rt, req.headers),
   });
+  const backend = withSecurityGateway(ctx.rt, inner, { environment: ctx.environment, pack, registeredUserId: user.id, actor: ctx.actor });
   try {
     const r = await backend.callTool(params.name, body.arguments, { signal: req.signal, requestId: ctx.requestId });
     return { object: "tool_result", tool: params.name, is_error: Boolean(r.isError), result: r.structuredContent ?? {}, text: r.content.map((c) => c.text).join("\n") };
