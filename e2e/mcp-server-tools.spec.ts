@@ -83,4 +83,8 @@ test("a changed upstream tool waits on the server's tools page until an admin ap
   await expect(row).not.toContainText("pending");
   await expect(row.getByRole("button", { name: "Approve" })).toHaveCount(0);
   expect(await toolNames(inst.url)).toEqual(["notes__save_note"]);
+
+  // Specs share one data directory: leave the environment's server list as it was found.
+  expect((await request.delete(`/api/v1/tool-packs/${pack.id}`, { headers: auth })).status()).toBeLessThan(300);
+  expect((await request.delete(`/api/v1/mcp-servers/${srv.id}`, { headers: auth })).status()).toBeLessThan(300);
 });

@@ -10,7 +10,7 @@ import { createDashboardSession, dashboardSessionValid, endDashboardSession, SES
 import { verifyPassword } from "@/lib/crypto/password";
 import { log } from "@/lib/log";
 import { findUserByEmail } from "@/lib/orgs/users";
-import { hitRateLimit } from "@/lib/rate-limit/fixed-window";
+import { hitRateLimit, refundRateLimit } from "@/lib/rate-limit/fixed-window";
 import { getRuntime } from "@/lib/runtime";
 
 declare module "next-auth" {
@@ -54,6 +54,8 @@ async function config(): Promise<NextAuthConfig> {
           }
           return null;
         }
+        // The limit is on failed attempts: a success gives its hit back, so signing in often never locks anyone out.
+        await refundRateLimit(rt.db, `login:${email.toLowerCase()}`, 300);
         await rt.db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
         await recordAudit(rt.db, { actor: { type: "user", id: user.id }, action: "user.logged_in", target: { type: "user", id: user.id }, metadata: { method: "password" } });
         return { id: user.id, email: user.email, name: user.name };

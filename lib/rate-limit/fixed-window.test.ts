@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
 import { createTestDb } from "@/db/test-db";
-import { hitRateLimit } from "@/lib/rate-limit/fixed-window";
+import { hitRateLimit, refundRateLimit } from "@/lib/rate-limit/fixed-window";
 
 let handle: DbHandle;
 beforeAll(async () => {
@@ -42,5 +42,15 @@ describe("hitRateLimit (fixed window)", () => {
     const results = await Promise.all(Array.from({ length: 30 }, () => hitRateLimit(handle.db, "api:env_c:key_c", 10, 60, NOW)));
     expect(results.filter((r) => r.allowed)).toHaveLength(10);
     expect(results.filter((r) => !r.allowed)).toHaveLength(20);
+  });
+
+  it("a refunded hit does not count: successes refunded never exhaust a failures-only budget", async () => {
+    for (let i = 0; i < 20; i++) {
+      expect((await hitRateLimit(handle.db, "login:a@example.test", 3, 60, NOW)).allowed).toBe(true);
+      await refundRateLimit(handle.db, "login:a@example.test", 60, NOW);
+    }
+    const failures = [];
+    for (let i = 0; i < 4; i++) failures.push((await hitRateLimit(handle.db, "login:a@example.test", 3, 60, NOW)).allowed);
+    expect(failures).toEqual([true, true, true, false]);
   });
 });

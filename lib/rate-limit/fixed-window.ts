@@ -1,4 +1,4 @@
-import { and, lt, sql } from "drizzle-orm";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { rateLimits } from "@/db/schema";
 
@@ -32,4 +32,17 @@ export async function hitRateLimit(
     remaining: Math.max(0, limit - count),
     retryAfter: Math.ceil((windowStart + windowMs - now) / 1000),
   };
+}
+
+/**
+ * Gives back one hit of the current window: for limits on failures (sign-in), where an attempt
+ * is counted before its outcome is known and a success must not use up the budget.
+ */
+export async function refundRateLimit(db: DbOrTx, bucket: string, windowSeconds: number, now = Date.now()): Promise<void> {
+  const windowMs = windowSeconds * 1000;
+  const windowStart = Math.floor(now / windowMs) * windowMs;
+  await db
+    .update(rateLimits)
+    .set({ count: sql`${rateLimits.count} - 1` })
+    .where(and(eq(rateLimits.bucket, bucket), eq(rateLimits.windowStart, windowStart), gt(rateLimits.count, 0)));
 }
