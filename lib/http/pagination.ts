@@ -21,6 +21,15 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return id;
 }
 
+/** For dashboard pages: a cursor that is not ours shows the first page instead of an error. */
+export function decodeCursorOrFirstPage(cursor: string | undefined): string | undefined {
+  try {
+    return decodeCursor(cursor);
+  } catch {
+    return undefined;
+  }
+}
+
 export function encodeCursor(id: string): string {
   return Buffer.from(id, "utf8").toString("base64url");
 }

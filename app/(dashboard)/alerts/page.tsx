@@ -5,7 +5,7 @@ import { BarChart } from "@/components/dashboard/svg-chart";
 import { EmptyState } from "@/components/ui/form-error";
 import { alertEventsPerHour, listAlerts } from "@/lib/alerts/service";
 import { requireDashboard } from "@/lib/dashboard/context";
-import { decodeCursor, encodeCursor } from "@/lib/http/pagination";
+import { decodeCursorOrFirstPage, encodeCursor } from "@/lib/http/pagination";
 import { getRuntime } from "@/lib/runtime";
 import { AlertButtons } from "./alert-buttons";
 
@@ -31,12 +31,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
   const rt = await getRuntime();
   const parsed = q.safeParse(await searchParams);
   const f = parsed.success ? parsed.data : {};
-  let before: string | undefined;
-  try {
-    before = decodeCursor(f.cursor);
-  } catch {
-    before = undefined;
-  }
+  const before = decodeCursorOrFirstPage(f.cursor);
   const [rows, hours] = await Promise.all([
     listAlerts(rt.db, {
       environmentId: ctx.environment.id,

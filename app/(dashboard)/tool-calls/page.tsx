@@ -2,7 +2,7 @@ import Link from "next/link";
 import * as z from "zod";
 import { EmptyState } from "@/components/ui/form-error";
 import { requireDashboard } from "@/lib/dashboard/context";
-import { decodeCursor, encodeCursor } from "@/lib/http/pagination";
+import { decodeCursorOrFirstPage, encodeCursor } from "@/lib/http/pagination";
 import { getRuntime } from "@/lib/runtime";
 import { listToolCalls } from "@/lib/tool-calls/log";
 import { listToolPacks } from "@/lib/tool-packs/service";
@@ -22,12 +22,7 @@ export default async function ToolCallsPage({ searchParams }: { searchParams: Pr
   const rt = await getRuntime();
   const parsed = q.safeParse(await searchParams);
   const f = parsed.success ? parsed.data : {};
-  let before: string | undefined;
-  try {
-    before = decodeCursor(f.cursor);
-  } catch {
-    before = undefined;
-  }
+  const before = decodeCursorOrFirstPage(f.cursor);
   const [rows, { data: packs }] = await Promise.all([
     listToolCalls(rt.db, {
       environmentId: ctx.environment.id,
