@@ -899,6 +899,7 @@ export const alertKinds = [
   "decrypt_failure",
   "tool_definition_changed",
   "refresh_failed",
+  "audit_sink_failure",
 ] as const;
 export const alertSeverities = ["low", "medium", "high", "critical"] as const;
 export const alertStatuses = ["open", "acknowledged", "resolved"] as const;

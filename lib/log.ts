@@ -50,6 +50,11 @@ export function withLogContext<T>(requestId: string, fn: () => T): T {
   return context.run({ request_id: requestId }, fn);
 }
 
+/** The id of the request being served, if any (audit rows written later still name it). */
+export function currentRequestId(): string | undefined {
+  return context.getStore()?.request_id;
+}
+
 function write(level: Level, msg: string, fields?: Record<string, unknown>) {
   let threshold: number = levels.info;
   try {

@@ -1,3 +1,4 @@
+import { setFingerprintSecret } from "@/lib/crypto/fingerprint";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -79,6 +80,7 @@ async function start(opts: StartOptions): Promise<Runtime> {
   }
 
   setSandboxSecret(authSecret);
+  setFingerprintSecret(authSecret);
   let releaseLock: (() => void) | undefined;
   let handle: DbHandle;
   if (env.embedded) {

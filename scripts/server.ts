@@ -12,6 +12,7 @@ import type { DemoResult } from "@/lib/orgs/bootstrap";
 import { isSandboxPath, sandboxOrigin, serveHostedSandbox, setSandboxOrigin } from "@/lib/sandbox/hosted";
 import { isLinkPageRequest, linkFrameCspFor, overrideLinkFrameHeaders } from "@/lib/link/frame-csp";
 import { flushToolCallLog } from "@/lib/tool-calls/log";
+import { flushAuditBatch } from "@/lib/audit/batch";
 import { flushAlerts } from "@/lib/alerts/raise";
 import { flushTraces } from "@/lib/tracing";
 import { parseAllowlist } from "@/lib/webhooks/deliver";
@@ -185,6 +186,8 @@ async function main() {
     setTimeout(() => server.closeAllConnections?.(), 5000).unref();
     await app.close?.().catch(() => {});
     await flushToolCallLog().catch(() => {});
+    const unwritten = await flushAuditBatch().catch(() => -1);
+    if (unwritten !== 0) log.error("audit rows could not be written before shutdown", { rows: unwritten });
     await flushAlerts().catch(() => {});
     await flushTraces().catch(() => {});
     await stopWebhookWorker().catch(() => {});

@@ -305,8 +305,11 @@ describe(`API keys [${db}]`, () => {
       }
       expect(rows[0]!.requestId).toBe(createRequestId);
       expect(rows[1]!.requestId).toBe(revokeRequestId);
-      expect(rows[0]!.metadata).toMatchObject({ name: "audit-target", prefix: created.body.prefix });
+      // A1: the key is named by an HMAC fingerprint, the same at creation and revocation, never by any part of it.
+      expect(rows[0]!.metadata).toMatchObject({ name: "audit-target", key_fingerprint: expect.stringMatching(/^hmac-sha256:[A-Za-z0-9_-]{22}$/) });
+      expect(rows[1]!.metadata).toMatchObject({ key_fingerprint: (rows[0]!.metadata as { key_fingerprint: string }).key_fingerprint });
       expect(JSON.stringify(rows)).not.toContain(created.body.secret);
+      expect(JSON.stringify(rows)).not.toContain(created.body.prefix);
 
       // The CLI-created caller was audited with the operator as actor.
       const [cliRow] = await h.db.select().from(auditLog).where(eq(auditLog.targetId, caller.id));

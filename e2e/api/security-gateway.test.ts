@@ -247,6 +247,38 @@ describe(`security gateway [${TEST_DB}]`, () => {
     const blocked = await c.callTool({ name: "echo__echo", arguments: { text: "badge EMP-777777" } });
     expect(blocked.structuredContent).toMatchObject({ code: "blocked_by_policy" });
     expect(upstream.received).toHaveLength(1);
+
+    // A results-only block rule: the call goes out, its result is withheld, and the tool-call log
+    // records the call as blocked, not as the upstream's `ok`.
+    const rule = await http.post("/api/v1/security/rules", { key: key.secret, json: { type: "pattern", name: "Project code", pattern: "PRJ-[0-9]{4}", kind: "PROJECT_CODE", action: "block", applies_to: "results" } });
+    expect(rule.status, rule.text).toBe(201);
+    try {
+      let withheld: Awaited<ReturnType<typeof c.callTool>> | null = null;
+      let attempts = 0;
+      // Rule changes reach the hot cache by NOTIFY: give it a moment.
+      for (let i = 0; i < 40 && !withheld; i++) {
+        attempts++;
+        const r2 = await c.callTool({ name: "echo__echo", arguments: { text: "status of PRJ-4242" } });
+        if ((r2.structuredContent as { code?: string } | undefined)?.code === "blocked_by_policy") withheld = r2;
+        else await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(withheld?.structuredContent).toMatchObject({ code: "blocked_by_policy", direction: "results", rule_ids: [rule.body.id] });
+      expect(JSON.stringify(withheld)).not.toContain("PRJ-4242");
+      expect(upstream.received.at(-1)).toBe("status of PRJ-4242");
+      let rows: any[] = [];
+      const calls = 2 + attempts;
+      for (let i = 0; i < 40 && rows.length < calls; i++) {
+        await new Promise((res) => setTimeout(res, 250));
+        rows = (await http.get(`/api/v1/tool-calls?registered_user_id=${inst.registered_user_id}&tool=echo__echo&limit=100`, { key: key.secret })).body.data;
+      }
+      // One row per call; the arguments block and the withheld result both say blocked_by_policy.
+      expect(rows, JSON.stringify(rows)).toHaveLength(calls);
+      const policyRows = rows.filter((x) => x.error_code === "blocked_by_policy");
+      expect(policyRows, JSON.stringify(rows)).toHaveLength(2);
+      expect(policyRows.every((x) => x.status === "error")).toBe(true);
+    } finally {
+      expect((await http.del(`/api/v1/security/rules/${rule.body.id}`, { key: key.secret })).status).toBeLessThan(300);
+    }
     await c.close();
   });
 
@@ -319,9 +351,10 @@ describe(`security gateway [${TEST_DB}]`, () => {
   it("audit: rule changes and pack overrides are recorded; the vault keeps only ciphertext and HMACs", async () => {
     await server.stop();
     await withDb(TEST_DB, server, async (h) => {
-      const rows = await h.db.select().from(auditLog).where(inArray(auditLog.action, ["security_rule.created", "security_rule.updated", "security_rule.reset", "tool_pack.updated"]));
+      const rows = await h.db.select().from(auditLog).where(inArray(auditLog.action, ["security_rule.created", "security_rule.updated", "security_rule.reset", "security_rule.deleted", "tool_pack.updated"]));
       const actions = rows.map((r) => r.action);
-      expect(actions.filter((a) => a === "security_rule.created")).toHaveLength(2);
+      expect(actions.filter((a) => a === "security_rule.created")).toHaveLength(3);
+      expect(actions).toContain("security_rule.deleted");
       expect(actions).toContain("security_rule.updated");
       expect(actions).toContain("security_rule.reset");
       for (const r of rows) expect(r).toMatchObject({ actorType: "api_key", environmentId: expect.stringMatching(/^env_/), requestId: expect.any(String) });

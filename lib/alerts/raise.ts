@@ -39,6 +39,7 @@ const DEFAULT_SEVERITY: Record<AlertKind, AlertSeverity> = {
   decrypt_failure: "critical",
   tool_definition_changed: "medium",
   refresh_failed: "low",
+  audit_sink_failure: "critical",
 };
 
 export const alertsRaised = counter("latchkey_alerts_total", "Security events raised as alerts, by kind (each event, before deduplication).");

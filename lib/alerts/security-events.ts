@@ -1,5 +1,6 @@
 import { ALERT_WINDOW_MS, raiseAlert } from "@/lib/alerts/raise";
 import { currentAlertContext } from "@/lib/alerts/context";
+import { setAuditWriteFailureHook } from "@/lib/audit/record";
 import { setToolDefinitionChangedSink } from "@/lib/mcp-servers/tools";
 import { setOutboundBlockedHook } from "@/lib/net/outbound-guard";
 import { setSecurityHitSink } from "@/lib/security/enforce-hooks";
@@ -72,6 +73,12 @@ export function installAlertHooks() {
       });
     }
   });
+  // F9: the audit log refused a write. Alerts live in another table, which the same fault may spare.
+  setAuditWriteFailureHook((f) => {
+    for (const environmentId of f.environmentIds) {
+      raiseAlert(null, { environmentId, kind: "audit_sink_failure", dedupKey: "audit_sink_failure", details: { rows: f.rows, reason: dbErrorReason(f.err) } });
+    }
+  });
   // A changed upstream tool is held until approved; the alert is how an admin learns of it.
   setToolDefinitionChangedSink((c) =>
     raiseAlert(null, {
@@ -83,4 +90,13 @@ export function installAlertHooks() {
       details: { server_id: c.serverId, server: c.serverSlug, tool: c.tool, previous_hash: c.previousHash, new_hash: c.newHash },
     }),
   );
+}
+
+/** A fixed-vocabulary reason (the SQLSTATE class), never the driver's message, which may quote values. */
+function dbErrorReason(err: unknown): string {
+  for (let e: unknown = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code === "42501" ? "permission_denied" : `sqlstate_${code}`;
+  }
+  return "write_failed";
 }

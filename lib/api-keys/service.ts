@@ -1,3 +1,4 @@
+import { secretFingerprint } from "@/lib/crypto/fingerprint";
 import type { DbOrTx } from "@/db/client";
 import { apiKeys, type ApiKey, type Environment } from "@/db/schema";
 import { findApiKey, listApiKeyRows, revokeApiKeyRow, setApiKeyExpiry } from "@/db/queries/api-keys";
@@ -65,7 +66,7 @@ export async function createApiKey(
       target: { type: "api_key", id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: { name: input.name, prefix: generated.displayPrefix, expires_at: input.expiresAt?.toISOString() ?? null },
+      metadata: { name: input.name, key_fingerprint: secretFingerprint(generated.hash), expires_at: input.expiresAt?.toISOString() ?? null },
     });
     return created!;
   });
@@ -107,7 +108,7 @@ export async function revokeApiKey(
       target: { type: "api_key", id: input.id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: { name: revoked.name, prefix: revoked.displayPrefix },
+      metadata: { name: revoked.name, key_fingerprint: secretFingerprint(revoked.secretHash) },
     });
     return revoked;
   });

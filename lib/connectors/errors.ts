@@ -14,6 +14,7 @@ export const toolFailureCodes = [
   "upstream_error",
   "connector_disabled",
   "blocked_by_policy",
+  "audit_unavailable",
 ] as const;
 export type ToolFailureCode = (typeof toolFailureCodes)[number];
 

@@ -7,6 +7,8 @@ import { ProviderHttp } from "@/lib/connectors/http";
 import { freshCredential, markReauthRequired } from "@/lib/connections/refresh";
 import { baseUrlFor } from "@/lib/connections/service";
 import type { Credential } from "@/lib/connections/credentials";
+import { AUDIT_UNAVAILABLE, AUDIT_UNAVAILABLE_MESSAGE, mayUseCredentials, recordCredentialUse } from "@/lib/audit/credential-use";
+import type { Actor } from "@/lib/audit/record";
 import { getEnv } from "@/lib/env";
 import { issuesFromZod } from "@/lib/errors";
 import { sandboxApiBase } from "@/lib/sandbox/hosted";
@@ -29,7 +31,7 @@ type Env = Pick<Environment, "id" | "organizationId">;
  */
 export async function executeConnectorTool(
   rt: Pick<Runtime, "db" | "keyring"> & { cache?: HotCache },
-  input: { environment: Env; registeredUser: Pick<RegisteredUser, "id" | "sharedCredentialGroup"> | null; tool: string; args: unknown; signal?: AbortSignal },
+  input: { environment: Env; registeredUser: Pick<RegisteredUser, "id" | "sharedCredentialGroup"> | null; tool: string; args: unknown; signal?: AbortSignal; actor?: Actor },
 ): Promise<ToolCallResult> {
   const found = findTool(input.tool);
   if (!found) return { ok: false, error: { code: "invalid_arguments", message: `There is no tool named "${input.tool}".` } };
@@ -55,6 +57,9 @@ export async function executeConnectorTool(
   if (conn.status !== "active") {
     return { ok: false, error: { code: "reauth_required", message: `The ${def.name} connection needs to be reconnected.`, connector: def.slug }, connectionId: conn.id };
   }
+  if (!mayUseCredentials()) {
+    return { ok: false, error: { code: AUDIT_UNAVAILABLE, message: AUDIT_UNAVAILABLE_MESSAGE, connector: def.slug }, connectionId: conn.id };
+  }
   const run = async (cred: Credential) => {
     const http = new ProviderHttp({
       connector: def,
@@ -71,6 +76,7 @@ export async function executeConnectorTool(
   try {
     let fresh = await withSpan("credential_resolution", { "latchkey.connector": def.slug }, () => freshCredential(rt, input.environment, conn!));
     conn = fresh.connection;
+    recordCredentialUse(() => rt.db, { environment: input.environment, actor: input.actor, target: { type: "connection", id: conn.id }, tool: tool.name, registeredUserId: input.registeredUser?.id ?? null, via: { connector: def.slug } });
     let data: unknown;
     try {
       data = await withSpan("upstream_call", { "latchkey.connector": def.slug, "latchkey.tool": tool.name }, () => run(fresh.credential), { kind: "client" });

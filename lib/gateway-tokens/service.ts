@@ -1,3 +1,4 @@
+import { secretFingerprint } from "@/lib/crypto/fingerprint";
 import type { DbOrTx } from "@/db/client";
 import { gatewayTokens, registeredUserTokens, type Environment, type GatewayToken, type RegisteredUserToken } from "@/db/schema";
 import {
@@ -65,7 +66,7 @@ export async function createGatewayToken(db: DbOrTx, input: { environment: Env; 
       target: { type: "gateway_token", id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: { name: input.name, prefix, expires_at: iso(input.expiresAt ?? null) },
+      metadata: { name: input.name, token_fingerprint: secretFingerprint(hash), expires_at: iso(input.expiresAt ?? null) },
     });
     return created!;
   });
@@ -96,7 +97,7 @@ export async function revokeGatewayToken(db: DbOrTx, input: { environment: Env; 
       target: { type: "gateway_token", id: input.id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: { name: revoked.name, prefix: revoked.displayPrefix },
+      metadata: { name: revoked.name, token_fingerprint: secretFingerprint(revoked.tokenHash) },
     });
     return revoked;
   });
@@ -149,7 +150,7 @@ export async function createUserToken(db: DbOrTx, input: { environment: Env; reg
       target: { type: "registered_user_token", id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: { registered_user_id: input.registeredUserId, name: input.name ?? null, prefix, expires_at: iso(expiresAt) },
+      metadata: { registered_user_id: input.registeredUserId, name: input.name ?? null, token_fingerprint: secretFingerprint(hash), expires_at: iso(expiresAt) },
     });
     return created!;
   });
@@ -178,7 +179,7 @@ export async function revokeUserToken(db: DbOrTx, input: { environment: Env; reg
       target: { type: "registered_user_token", id: input.id },
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
-      metadata: { registered_user_id: input.registeredUserId, prefix: revoked.displayPrefix },
+      metadata: { registered_user_id: input.registeredUserId, token_fingerprint: secretFingerprint(revoked.tokenHash) },
     });
     return revoked;
   });

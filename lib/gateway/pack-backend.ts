@@ -70,7 +70,7 @@ export function packBackend(
     return out;
   };
 
-  const logRow = (tool: string, t0: number, outcome: { status: "ok" | "error" | "unauthorized"; errorCode?: string | null; connector?: string | null; connectionId?: string | null }) =>
+  const logRow = (tool: string, t0: number, signal: AbortSignal, outcome: { status: "ok" | "error" | "unauthorized"; errorCode?: string | null; connector?: string | null; connectionId?: string | null }) =>
     toolCallLog(() => rt.db).record({
       environmentId: ctx.environment.id,
       principalType: ctx.actor.type,
@@ -83,14 +83,14 @@ export function packBackend(
       status: outcome.status,
       errorCode: outcome.errorCode ?? null,
       latencyMs: Math.round(performance.now() - t0),
-    });
+    }, signal);
 
   const callTool = async (name: string, args: Record<string, unknown>, call: { signal: AbortSignal }): Promise<McpCallResult> => {
     const t0 = performance.now();
     try {
       const result = await dispatch(name, args, call);
       const sc = result.structuredContent as { code?: unknown; connector?: unknown } | undefined;
-      logRow(name, t0, {
+      logRow(name, t0, call.signal, {
         status: result.isError ? "error" : "ok",
         errorCode: result.isError && typeof sc?.code === "string" ? sc.code : null,
         connector: byName.get(name)?.connector.slug ?? null,
@@ -98,7 +98,7 @@ export function packBackend(
       });
       return result;
     } catch (err) {
-      logRow(name, t0, { status: err instanceof McpHttpError && err.status === 403 ? "unauthorized" : "error", errorCode: err instanceof McpHttpError ? String(err.rpc.data?.code ?? err.rpc.code) : "internal_error" });
+      logRow(name, t0, call.signal, { status: err instanceof McpHttpError && err.status === 403 ? "unauthorized" : "error", errorCode: err instanceof McpHttpError ? String(err.rpc.data?.code ?? err.rpc.code) : "internal_error" });
       throw err;
     }
   };
@@ -120,7 +120,7 @@ export function packBackend(
     if (!byName.has(name)) {
       throw new McpHttpError(403, { code: UNAUTHORIZED_TOOL_RPC, message: `The tool "${name}" is not in the tool pack "${ctx.pack.slug}".`, data: { code: "unauthorized_tool", tool: name } });
     }
-    const r = await executeConnectorTool(rt, { environment: ctx.environment, registeredUser: ctx.registeredUser, tool: name, args, signal: call.signal });
+    const r = await executeConnectorTool(rt, { environment: ctx.environment, registeredUser: ctx.registeredUser, tool: name, args, signal: call.signal, actor: ctx.actor });
     if (r.connectionId) lastConnection.set(call.signal, r.connectionId);
     if (r.ok) {
       return { content: [{ type: "text", text: JSON.stringify(r.data) }], structuredContent: isPlainObject(r.data) ? r.data : { result: r.data } };

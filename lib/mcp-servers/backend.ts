@@ -1,5 +1,6 @@
 import { listEnvironmentMcpServers } from "@/db/queries/mcp-servers";
 import { isServerEntry, type Environment, type McpServer, type ServerEntry, type ToolPackEntry } from "@/db/schema";
+import { AUDIT_UNAVAILABLE_MESSAGE, mayUseCredentials, recordCredentialUse } from "@/lib/audit/credential-use";
 import type { Actor } from "@/lib/audit/record";
 import type { HotCache } from "@/lib/gateway/hot-cache";
 import { UNAUTHORIZED_TOOL_RPC } from "@/lib/gateway/pack-backend";
@@ -102,6 +103,12 @@ async function upstreamTools(rt: Rt, env: Env, server: McpServer, userKey: strin
 /** The name a pack shows for an upstream tool: prefixed unless the entry passes names through. */
 const exposedName = (entry: ServerEntry, slug: string, tool: string) => (entry.namespace === false ? tool : namespacedName(slug, tool));
 
+/** Whether a call to this server sends something Latchkey stores (a token, a client secret, a user's grant, secrets in a stdio env). */
+function usesStoredCredentials(server: McpServer): boolean {
+  if (server.transport === "stdio") return Object.values(server.stdioConfig?.env ?? {}).some((v) => typeof v === "object");
+  return server.authMode !== "none";
+}
+
 function errorResult(code: UpstreamErrorCode, message: string): McpCallResult {
   return { isError: true, content: [{ type: "text", text: message }], structuredContent: { code, message } };
 }
@@ -141,6 +148,8 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
     const t0 = performance.now();
     let result: McpCallResult;
     let refusal: UpstreamError["refusal"];
+    const carriesCredentials = usesStoredCredentials(server);
+    let injected = false;
     try {
       // A definition that changed since it was approved is not callable until an admin approves it.
       // The list is the cached one (no query on a warm call); if the upstream cannot list, the call still goes.
@@ -152,19 +161,27 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
           `The definition of "${exposedName(entry, server.slug, tool)}" changed on ${server.slug} since it was approved; an administrator must approve the new definition before it can be called.`,
         );
       }
+      if (carriesCredentials && !mayUseCredentials()) throw new UpstreamError("audit_unavailable", AUDIT_UNAVAILABLE_MESSAGE);
       const client = await rpcClientFor(rt, ctx.environment, server, ctx.registeredUserId);
+      injected = carriesCredentials;
       const r = await client.rpc("tools/call", { name: tool, arguments: args }, signal);
       result = { content: Array.isArray(r.content) ? (r.content as McpCallResult["content"]) : [], ...(r.structuredContent && typeof r.structuredContent === "object" ? { structuredContent: r.structuredContent as Record<string, unknown> } : {}), ...(r.isError === true ? { isError: true } : {}) };
     } catch (err) {
       // The upstream refused the request itself (HTTP 4xx with a JSON-RPC error, as the modern era does for
       // a missing client capability): passed on as that error, so clients see what the server said.
       if (err instanceof UpstreamError && err.refusal) refusal = err.refusal;
-      if (err instanceof ServerAuthRequired) result = await authRequiredResult(rt, ctx, server, err);
+      if (err instanceof ServerAuthRequired) {
+        injected = false;
+        result = await authRequiredResult(rt, ctx, server, err);
+      }
       else if (err instanceof UpstreamError) result = errorResult(err.code, err.message);
       else {
         log.error("upstream call failed", { server: server.id, error: err instanceof Error ? err.message : "unknown" });
         result = errorResult("upstream_error", `${server.slug} could not be called.`);
       }
+    }
+    if (injected) {
+      recordCredentialUse(() => rt.db, { environment: ctx.environment, actor: ctx.actor, target: { type: "mcp_server", id: server.id }, tool, registeredUserId: ctx.registeredUserId, via: { server: server.slug } });
     }
     const sc = result.structuredContent as { code?: unknown } | undefined;
     toolCallLog(() => rt.db).record({
@@ -179,7 +196,7 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
       status: result.isError ? "error" : "ok",
       errorCode: result.isError && typeof sc?.code === "string" ? sc.code : null,
       latencyMs: Math.round(performance.now() - t0),
-    });
+    }, signal);
     if (refusal) throw new McpHttpError(refusal.status, { code: refusal.code, message: refusal.message, ...(refusal.data ? { data: refusal.data } : {}) });
     return result;
   };

@@ -24,7 +24,7 @@ import { DEFAULT_GUARD, GuardError, guardFor, type UpstreamGuard } from "@/lib/m
  */
 
 /** `tool_definition_changed` is raised before any I/O, by the trust check (tools.ts). */
-export type UpstreamErrorCode = "upstream_timeout" | "upstream_error" | "upstream_unavailable" | "upstream_busy" | "tool_definition_changed";
+export type UpstreamErrorCode = "upstream_timeout" | "upstream_error" | "upstream_unavailable" | "upstream_busy" | "tool_definition_changed" | "audit_unavailable";
 
 export class UpstreamError extends Error {
   constructor(

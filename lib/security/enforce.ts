@@ -137,6 +137,17 @@ export function withSecurityGateway(rt: Rt, backend: McpBackend, ctx: SecurityGa
   const scanResultPart = <T>(value: T, policy: ScanPolicy, placeholders: PlaceholderAllocator): Promise<ScanResult<T>> | ScanResult<T> =>
     vault ? scanReversible(value, policy, { direction: "results", placeholders }, { vault, userKey: ctx.registeredUserId!, kinds }) : scan(value, policy, { direction: "results", placeholders });
 
+  const scanResultOf = async (c: CompiledPack, policy: ScanPolicy, name: string, result: McpCallResult): Promise<{ result: McpCallResult; blocked: boolean }> => {
+    // One numbering for the whole result, so the same value reads the same in text and structure.
+    const placeholders = createPlaceholderNumbering();
+    const sc = result.structuredContent ? await scanResultPart(result.structuredContent, policy, placeholders) : null;
+    const content = await scanResultPart(result.content, policy, placeholders);
+    for (const r of [sc, content]) if (r) report(c, name, "results", r);
+    if (sc?.blocked || content.blocked) return { result: blockedResult("results", [...(sc?.hits ?? []), ...content.hits], name), blocked: true };
+    if ((sc === null || sc.value === result.structuredContent) && content.value === result.content) return { result, blocked: false };
+    return { result: { ...result, content: content.value, ...(sc ? { structuredContent: sc.value } : {}) }, blocked: false };
+  };
+
   return {
     ...backend,
     async callTool(name, args, call) {
@@ -168,19 +179,19 @@ export function withSecurityGateway(rt: Rt, backend: McpBackend, ctx: SecurityGa
       }
       if (vault) sent = await vault.restore(ctx.registeredUserId!, sent, kinds);
 
-      const result = await backend.callTool(name, sent, call);
-      if (GATEWAY_TOOLS.has(name)) return result;
-      if (result.isError && GATEWAY_RESULT_CODES.has(result.structuredContent?.code as string)) return result;
-      if (policy.textRules.length === 0 && policy.fieldRules.length === 0) return result;
-
-      // One numbering for the whole result, so the same value reads the same in text and structure.
-      const placeholders = createPlaceholderNumbering();
-      const sc = result.structuredContent ? await scanResultPart(result.structuredContent, policy, placeholders) : null;
-      const content = await scanResultPart(result.content, policy, placeholders);
-      for (const r of [sc, content]) if (r) report(c, name, "results", r);
-      if (sc?.blocked || content.blocked) return blockedResult("results", [...(sc?.hits ?? []), ...content.hits], name);
-      if ((sc === null || sc.value === result.structuredContent) && content.value === result.content) return result;
-      return { ...result, content: content.value, ...(sc ? { structuredContent: sc.value } : {}) };
+      const resultRules = policy.textRules.length > 0 || policy.fieldRules.length > 0;
+      // The inner backend logs the call; a result withheld here must not stay logged as `ok`.
+      const held = resultRules && !GATEWAY_TOOLS.has(name) ? toolCallLog(() => rt.db).hold(call.signal) : null;
+      let blocked = false;
+      try {
+        const result = await backend.callTool(name, sent, call);
+        if (!held || (result.isError && GATEWAY_RESULT_CODES.has(result.structuredContent?.code as string))) return result;
+        const scanned = await scanResultOf(c, policy, name, result);
+        blocked = scanned.blocked;
+        return scanned.result;
+      } finally {
+        held?.release(blocked ? { status: "error", errorCode: BLOCKED_BY_POLICY } : undefined);
+      }
     },
   };
 }

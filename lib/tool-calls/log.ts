@@ -22,10 +22,33 @@ export class ToolCallLog {
   private queue: (typeof toolCalls.$inferInsert)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  private held = new WeakMap<AbortSignal, ToolCallRecord[]>();
 
   constructor(private readonly db: () => Db) {}
 
-  record(r: ToolCallRecord) {
+  /**
+   * Rows recorded for this call (keyed by its signal) wait until `release`, which may amend them:
+   * the security gateway withholds a result after the inner backend logged it as `ok`.
+   */
+  hold(signal: AbortSignal): { release(amend?: Partial<Pick<ToolCallRecord, "status" | "errorCode">>): void } {
+    const rows: ToolCallRecord[] = [];
+    this.held.set(signal, rows);
+    return {
+      release: (amend) => {
+        if (this.held.get(signal) !== rows) return;
+        this.held.delete(signal);
+        for (const r of rows) this.push(amend ? { ...r, ...amend } : r);
+      },
+    };
+  }
+
+  record(r: ToolCallRecord, signal?: AbortSignal) {
+    const held = signal && this.held.get(signal);
+    if (held) held.push(r);
+    else this.push(r);
+  }
+
+  private push(r: ToolCallRecord) {
     toolCallsTotal.inc({ status: r.status });
     toolCallDuration.observe(r.latencyMs / 1000, { status: r.status });
     if (this.queue.length >= MAX_QUEUE) {

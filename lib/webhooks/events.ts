@@ -9,7 +9,7 @@ export const webhookEventCatalog = {
   "registered_user.created": "A registered user was created (REST, MCP instance ensure, or automatic creation).",
   "connection.created": "A connection was stored: a new one, or an existing one whose credentials were replaced (`data.reconnected: true`, e.g. after re-authentication).",
   "connection.reauth_required": "A connection now needs the user to reconnect: the provider refused to refresh its token, or still refuses its credentials (`data.reason`).",
-  "alert.created": "A security event opened an alert (`data.kind`: security_rule_hit, auth_failures, environment_mismatch, ssrf_blocked, decrypt_failure, tool_definition_changed, refresh_failed). Sent once per alert; repeats within its window only raise `count`. Carries a masked excerpt, never the value.",
+  "alert.created": "A security event opened an alert (`data.kind`: security_rule_hit, auth_failures, environment_mismatch, ssrf_blocked, decrypt_failure, tool_definition_changed, refresh_failed, audit_sink_failure). Sent once per alert; repeats within its window only raise `count`. Carries a masked excerpt, never the value.",
   "connection.deleted": "A connection was deleted, directly or because its registered user was deleted (`data.cause`).",
 } as const;
 
