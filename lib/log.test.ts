@@ -69,3 +69,18 @@ describe("request ids on every line", () => {
     ]);
   });
 });
+
+describe("pino line shape", () => {
+  it("one JSON object per line with level label, ISO time and msg; a circular field or a BigInt cannot break logging", () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    const loop: Record<string, unknown> = { name: "loop" };
+    loop.self = loop;
+    expect(() => log.info("shapes", { loop, big: 10n, when: new Date(0) })).not.toThrow();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.endsWith("\n")).toBe(true);
+    const line = JSON.parse(lines[0]!);
+    expect(line).toMatchObject({ level: "info", msg: "shapes", loop: { name: "loop" } });
+    expect(new Date(line.time).toISOString()).toBe(line.time);
+  });
+});

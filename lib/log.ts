@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import pino from "pino";
 import { getEnv } from "@/lib/env";
 
 /**
- * Structured JSON lines. Values that look like credentials are masked before they are
- * written, whatever field they sit in: a log line is never the place a secret leaks from.
+ * Structured JSON lines, written by pino. Values that look like credentials are masked before
+ * they are written, whatever field they sit in: a log line is never the place a secret leaks from.
  */
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 type Level = Exclude<keyof typeof levels, "silent">;
@@ -55,6 +56,35 @@ export function currentRequestId(): string | undefined {
   return context.getStore()?.request_id;
 }
 
+const LOGGER = Symbol.for("latchkey.log.pino");
+const gl = globalThis as { [LOGGER]?: pino.Logger };
+
+/** Warnings and errors on stderr, the rest on stdout; every line scrubbed on its way out. */
+const destination = {
+  write(line: string) {
+    const out = scrub(line);
+    (out.startsWith('{"level":"error"') || out.startsWith('{"level":"warn"') ? process.stderr : process.stdout).write(out);
+  },
+};
+
+function logger(): pino.Logger {
+  return (gl[LOGGER] ??= pino(
+    {
+      // The threshold is applied in write(): the env may not be valid yet when the first line is logged.
+      level: "debug",
+      base: null,
+      messageKey: "msg",
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin: () => {
+        const ctx = context.getStore();
+        return ctx ? { request_id: ctx.request_id } : {};
+      },
+    },
+    destination,
+  ));
+}
+
 function write(level: Level, msg: string, fields?: Record<string, unknown>) {
   let threshold: number = levels.info;
   try {
@@ -63,14 +93,11 @@ function write(level: Level, msg: string, fields?: Record<string, unknown>) {
     // env not valid yet: log at info so the boot error itself is visible
   }
   if (levels[level] < threshold) return;
-  const entry: Record<string, unknown> = { level, time: new Date().toISOString(), msg };
-  const ctx = context.getStore();
-  if (ctx) entry.request_id = ctx.request_id;
+  const entry: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields ?? {})) {
     entry[k] = v instanceof Error || k === "err" ? serializeError(v) : v;
   }
-  const line = scrub(JSON.stringify(entry));
-  (level === "error" || level === "warn" ? process.stderr : process.stdout).write(`${line}\n`);
+  logger()[level](entry, msg);
 }
 
 export const log = {

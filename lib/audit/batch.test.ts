@@ -1,4 +1,4 @@
-import { asc, sql } from "drizzle-orm";
+import { asc, count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db, DbHandle } from "@/db/client";
 import { auditLog } from "@/db/schema";
@@ -56,7 +56,7 @@ describe("AuditBatchWriter", () => {
       },
     }) as Db;
     const writer = new AuditBatchWriter(() => flaky);
-    const before = (await handle.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_log`)).rows[0]!.n;
+    const before = (await handle.db.select({ n: count() }).from(auditLog))[0]!.n;
     writer.record(injection(1000));
     writer.record(injection(1001));
     expect(writer.healthy).toBe(true);
@@ -72,7 +72,7 @@ describe("AuditBatchWriter", () => {
     await writer.flush();
     expect(writer.healthy).toBe(true);
     expect(writer.pending).toBe(0);
-    const after = (await handle.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_log`)).rows[0]!.n;
+    const after = (await handle.db.select({ n: count() }).from(auditLog))[0]!.n;
     expect(after - before).toBe(3);
     expect(await verifyAuditLog(handle.db)).toMatchObject({ ok: true });
   });
