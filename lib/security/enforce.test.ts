@@ -31,7 +31,16 @@ beforeEach(() => {
   hits = [];
   const g = globalThis as Record<symbol, unknown>;
   previousLog = g[LOG_KEY];
-  g[LOG_KEY] = { record: (r: Record<string, unknown>) => logged.push(r) };
+  // The tool-call log's contract: rows recorded under a held signal wait for release (which may amend them).
+  const held = new WeakMap<AbortSignal, Record<string, unknown>[]>();
+  g[LOG_KEY] = {
+    record: (r: Record<string, unknown>, signal?: AbortSignal) => (signal && held.get(signal) ? held.get(signal)!.push(r) : logged.push(r)),
+    hold: (signal: AbortSignal) => {
+      const rows: Record<string, unknown>[] = [];
+      held.set(signal, rows);
+      return { release: (amend?: Record<string, unknown>) => (held.delete(signal), rows.forEach((r) => logged.push({ ...r, ...amend }))) };
+    },
+  };
   setSecurityHitSink((h) => hits.push(...h));
 });
 afterEach(() => {
