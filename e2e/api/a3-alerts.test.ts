@@ -207,12 +207,14 @@ describe(`observability [${TEST_DB}]`, () => {
     const call = await waitFor("a tools/call span", () => spans.find((s) => s.name === "mcp.tools/call"));
     const trace = await waitFor("the whole trace", () => {
       const t = spans.filter((s) => s.traceId === call.traceId);
-      return ["mcp.request", "auth", "mcp.tools/call", "credential_resolution", "upstream_call"].every((n) => t.some((s) => s.name === n)) ? t : undefined;
+      return ["mcp.request", "auth", "mcp.tools/call", "security.scan", "credential_resolution", "upstream_call"].every((n) => t.some((s) => s.name === n)) ? t : undefined;
     });
     const by = (n: string) => trace.find((s) => s.name === n)!;
     expect(by("mcp.tools/call").attributes).toContainEqual({ key: "mcp.tool", value: { stringValue: "stripe_get_balance" } });
     expect(by("auth").parentSpanId).toBe(by("mcp.request").spanId);
     expect(by("upstream_call").parentSpanId).toBe(by("mcp.tools/call").spanId);
+    // The security gateway's scans are spans of the call too (arguments before, results after).
+    expect(trace.filter((s) => s.name === "security.scan").every((s) => s.parentSpanId === by("mcp.tools/call").spanId)).toBe(true);
     // Spans name things; they never carry a credential.
     expect(JSON.stringify(spans)).not.toContain("sk_test_tracedcall123456");
     expect(JSON.stringify(spans)).not.toContain(key.secret);

@@ -14,6 +14,7 @@ import { UpstreamClient, UpstreamError, type UpstreamErrorCode } from "@/lib/mcp
 import { McpHttpError, type McpBackend, type McpCallResult, type McpTool } from "@/lib/mcp/types";
 import { pinnedDispatcher } from "@/lib/net/outbound-guard";
 import type { Runtime } from "@/lib/runtime";
+import { withSpan } from "@/lib/tracing";
 import { toolCallLog } from "@/lib/tool-calls/log";
 
 type Env = Pick<Environment, "id" | "organizationId">;
@@ -164,7 +165,7 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
       if (carriesCredentials && !mayUseCredentials()) throw new UpstreamError("audit_unavailable", AUDIT_UNAVAILABLE_MESSAGE);
       const client = await rpcClientFor(rt, ctx.environment, server, ctx.registeredUserId);
       injected = carriesCredentials;
-      const r = await client.rpc("tools/call", { name: tool, arguments: args }, signal);
+      const r = await withSpan("upstream_call", { "latchkey.server": server.slug, "latchkey.tool": tool }, () => client.rpc("tools/call", { name: tool, arguments: args }, signal), { kind: "client" });
       result = { content: Array.isArray(r.content) ? (r.content as McpCallResult["content"]) : [], ...(r.structuredContent && typeof r.structuredContent === "object" ? { structuredContent: r.structuredContent as Record<string, unknown> } : {}), ...(r.isError === true ? { isError: true } : {}) };
     } catch (err) {
       // The upstream refused the request itself (HTTP 4xx with a JSON-RPC error, as the modern era does for

@@ -5,6 +5,7 @@ import type { McpBackend, McpCallResult } from "@/lib/mcp/types";
 import type { Runtime } from "@/lib/runtime";
 import { loadEnvironmentRules } from "@/lib/security-rules/service";
 import { DbPlaceholderVault } from "@/lib/security-rules/vault";
+import { withSpan } from "@/lib/tracing";
 import { toolCallLog } from "@/lib/tool-calls/log";
 import { reportSecurityHits, type SecurityHit } from "./enforce-hooks";
 import { effectivePolicy, type Direction, type Rule, type ScanPolicy } from "./policy";
@@ -157,7 +158,11 @@ export function withSecurityGateway(rt: Rt, backend: McpBackend, ctx: SecurityGa
 
       let sent = args;
       if (policy.textRules.length > 0 || policy.fieldRules.length > 0) {
-        const r = scan(args, policy, { direction: "arguments" });
+        const r = withSpan("security.scan", { "latchkey.direction": "arguments" }, (span) => {
+          const out = scan(args, policy, { direction: "arguments" });
+          span.setAttribute("latchkey.hits", out.hits.length);
+          return out;
+        });
         report(c, name, "arguments", r);
         if (r.blocked) {
           toolCallLog(() => rt.db).record({
@@ -186,7 +191,11 @@ export function withSecurityGateway(rt: Rt, backend: McpBackend, ctx: SecurityGa
       try {
         const result = await backend.callTool(name, sent, call);
         if (!held || (result.isError && GATEWAY_RESULT_CODES.has(result.structuredContent?.code as string))) return result;
-        const scanned = await scanResultOf(c, policy, name, result);
+        const scanned = await withSpan("security.scan", { "latchkey.direction": "results" }, async (span) => {
+          const out = await scanResultOf(c, policy, name, result);
+          span.setAttribute("latchkey.blocked", out.blocked);
+          return out;
+        });
         blocked = scanned.blocked;
         return scanned.result;
       } finally {
