@@ -1,6 +1,7 @@
 import { createBudget, type RegexBudget } from "./custom-rules";
 import { FieldPathMatcher, type PathStates } from "./field-path";
 import { maskExcerpt } from "./mask";
+import type { DetectorId } from "./detectors";
 import type { Action, CompiledTextRule, Direction, ScanPolicy } from "./policy";
 
 export { effectivePolicy, defaultRules, type ScanPolicy, type Rule, type PackOverride } from "./policy";
@@ -76,6 +77,8 @@ export type TextMatch = { start: number; end: number; value: string; rule: Compi
 
 const SEVERITY: Record<Action, number> = { log: 0, redact: 1, block: 2 };
 const MIN_BUILTIN_TEXT = 3;
+const CLEAN_CACHE_MAX_LENGTH = 128;
+const CLEAN_CACHE_ENTRIES = 20_000;
 
 export type TextScanState = { budget: RegexBudget; timedOut: Set<string>; budgetPerMb: number };
 
@@ -115,12 +118,82 @@ function percentView(text: string): { text: string; map: Int32Array } | null {
   return { text: parts.join(""), map: map.subarray(0, j + 1) };
 }
 
+/**
+ * What a string contains, counted in one pass: most strings of a tool result (names, ids,
+ * prose) cannot hold most kinds of match, and knowing that costs less than asking each detector.
+ */
+type TextFeatures = { digits: number; upper: number; dots: number; colons: number; tokenRun: number };
+
+/** Characters a token (key, secret, JWT part) can be made of: alphanumerics and `_ - . + / =`. */
+const TOKEN_CHAR = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) TOKEN_CHAR[c] = 1;
+for (let c = 65; c <= 90; c++) TOKEN_CHAR[c] = 1;
+for (let c = 97; c <= 122; c++) TOKEN_CHAR[c] = 1;
+for (const c of "_-.+/=") TOKEN_CHAR[c.charCodeAt(0)] = 1;
+
+function textFeatures(text: string): TextFeatures {
+  let digits = 0;
+  let upper = 0;
+  let dots = 0;
+  let colons = 0;
+  let run = 0;
+  let tokenRun = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && TOKEN_CHAR[c] === 1) {
+      if (++run > tokenRun) tokenRun = run;
+      if (c >= 48 && c <= 57) digits++;
+      else if (c >= 65 && c <= 90) upper++;
+      else if (c === 46) dots++;
+    } else {
+      run = 0;
+      if (c === 58) colons++;
+    }
+  }
+  return { digits, upper, dots, colons, tokenRun };
+}
+
+/**
+ * Necessary conditions for a built-in detector to find anything in a string (a match lies inside
+ * the string, so the string has at least the match's digits, letters and run length). They only
+ * skip work: each is looser than its detector's own minimum (detectors.ts), never stricter.
+ */
+const DETECTOR_GATES: Partial<Record<DetectorId, (f: TextFeatures) => boolean>> = {
+  phone: (f) => f.digits >= 7,
+  payment_card: (f) => f.digits >= 14,
+  us_ssn: (f) => f.digits >= 9,
+  iban: (f) => f.upper >= 2 && f.digits >= 2 && f.tokenRun >= 4,
+  ip_address: (f) => (f.digits >= 4 && f.dots >= 3) || f.colons >= 2,
+  aws_access_key_id: (f) => f.tokenRun >= 20,
+  aws_secret_access_key: (f) => f.tokenRun >= 40,
+  github_token: (f) => f.tokenRun >= 20,
+  slack_token: (f) => f.tokenRun >= 20,
+  stripe_secret_key: (f) => f.tokenRun >= 20,
+  google_api_key: (f) => f.tokenRun >= 20,
+  openai_api_key: (f) => f.tokenRun >= 20,
+  latchkey_secret: (f) => f.tokenRun >= 20,
+  high_entropy_secret: (f) => f.tokenRun >= 20,
+};
+
+type Gate = ((f: TextFeatures) => boolean) | null;
+// Per rule list (a policy's lists live as long as the policy): one array read per rule, not a lookup by id.
+const gateLists = new WeakMap<readonly CompiledTextRule[], Gate[]>();
+function gatesOf(rules: readonly CompiledTextRule[]): Gate[] {
+  let g = gateLists.get(rules);
+  if (!g) gateLists.set(rules, (g = rules.map((r) => (r.type === "detector" ? (DETECTOR_GATES[r.detector.id] ?? null) : null))));
+  return g;
+}
+
 function collect(text: string, rules: readonly CompiledTextRule[], state: TextScanState, out: TextMatch[], map: Int32Array | null): void {
+  let features: TextFeatures | null = null;
+  const gates = gatesOf(rules);
   for (let r = 0; r < rules.length; r++) {
     const rule = rules[r]!;
     let found;
     if (rule.type === "detector") {
       if (text.length < MIN_BUILTIN_TEXT) continue;
+      const gate = gates[r]!;
+      if (gate !== null && !gate((features ??= textFeatures(text)))) continue;
       found = rule.detector.find(text);
     } else {
       if (state.timedOut.has(rule.ruleId)) continue;
@@ -336,10 +409,21 @@ class Walk {
   /** Whether the last scanText call produced any hit (log included). */
   private lastHadHits = false;
 
+  /** Short strings already found clean in this scan: keys and enum-like values repeat in every record. */
+  private clean = new Set<string>();
+
   private scanText(text: string, path: () => string): Part[] | null {
+    const short = text.length <= CLEAN_CACHE_MAX_LENGTH;
+    if (short && this.clean.has(text)) {
+      this.lastHadHits = false;
+      return null;
+    }
     const matches = detectInText(text, this.rules, this.state);
     this.lastHadHits = matches.length > 0;
-    if (matches.length === 0) return null;
+    if (matches.length === 0) {
+      if (short && this.clean.size < CLEAN_CACHE_ENTRIES) this.clean.add(text);
+      return null;
+    }
     let parts: Part[] | null = null;
     let pos = 0;
     for (const m of matches) {
