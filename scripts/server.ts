@@ -13,6 +13,7 @@ import { isSandboxPath, sandboxOrigin, serveHostedSandbox, setSandboxOrigin } fr
 import { isLinkPageRequest, linkFrameCspFor, overrideLinkFrameHeaders } from "@/lib/link/frame-csp";
 import { flushToolCallLog } from "@/lib/tool-calls/log";
 import { flushAuditBatch } from "@/lib/audit/batch";
+import { flushConnectionTouches } from "@/lib/connections/touch";
 import { flushAlerts } from "@/lib/alerts/raise";
 import { flushTraces } from "@/lib/tracing";
 import { parseAllowlist } from "@/lib/webhooks/deliver";
@@ -186,6 +187,7 @@ async function main() {
     setTimeout(() => server.closeAllConnections?.(), 5000).unref();
     await app.close?.().catch(() => {});
     await flushToolCallLog().catch(() => {});
+    await flushConnectionTouches().catch(() => {});
     const unwritten = await flushAuditBatch().catch(() => -1);
     if (unwritten !== 0) log.error("audit rows could not be written before shutdown", { rows: unwritten });
     await flushAlerts().catch(() => {});

@@ -67,14 +67,14 @@ export async function listConnectionsOfOwner(db: DbOrTx, environmentId: string, 
 }
 
 /** Written at most once a minute per connection. */
-export async function touchConnection(db: DbOrTx, environmentId: string, id: string) {
+export async function touchConnection(db: DbOrTx, environmentId: string, id: string | string[]) {
   await db
     .update(connections)
     .set({ lastUsedAt: sql`now()` })
     .where(
       and(
         eq(connections.environmentId, environmentId),
-        eq(connections.id, id),
+        Array.isArray(id) ? inArray(connections.id, id) : eq(connections.id, id),
         or(sql`${connections.lastUsedAt} is null`, lt(connections.lastUsedAt, sql`now() - interval '60 seconds'`)),
       ),
     );

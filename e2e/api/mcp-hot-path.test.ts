@@ -88,6 +88,50 @@ describe(`the MCP hot path [${TEST_DB}]`, () => {
   }, 60_000);
 });
 
+describe(`a cold call [${TEST_DB}]`, () => {
+  it("the first tools/call on an instance URL after a restart makes one query (instance, pack, user, rules, settings and connections in one statement); connection use is recorded off the request path", async () => {
+    const api = httpClient(server.url);
+    const pack = (await api.post("/api/v1/tool-packs", { key: key.secret, json: { name: "Cold", entries: [{ connector: "stripe", tools: ["stripe_get_balance"] }] } })).body;
+    const inst = (await api.post("/api/v1/mcp-instances/ensure", { key: key.secret, json: { tool_pack_id: pack.id, user_identifier: "cold" } })).body;
+    expect((await api.post(`/api/v1/registered-users/${inst.registered_user_id}/connections`, { key: key.secret, json: { connector: "stripe", credentials: { secret_key: "sk_test_coldcall123456" } } })).status).toBe(201);
+    // A custom rule, so the preloaded rules are not just the defaults: it must redact on the first call.
+    const rule = await api.post("/api/v1/security/rules", { key: key.secret, json: { type: "pattern", name: "Currency code", pattern: "[0-9] USD", kind: "CURRENCY", action: "redact", applies_to: "results" } });
+    expect(rule.status, rule.text).toBe(201);
+
+    const env = { ...server.env };
+    delete env.PORT;
+    delete env.DATABASE_URL;
+    await server.stop();
+    server = await startServer({ db: TEST_DB, dataDir: server.dataDir, ...(server.databaseUrl ? { databaseUrl: server.databaseUrl } : {}), env });
+    const url = new URL(inst.url);
+    url.host = new URL(server.url).host;
+    const modern = "2026-07-28";
+    const before = await mcpQueries();
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": modern, "mcp-method": "tools/call", "mcp-name": "stripe_get_balance" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "stripe_get_balance", arguments: {}, _meta: { "io.modelcontextprotocol/protocolVersion": modern, "io.modelcontextprotocol/clientCapabilities": {} } } }),
+    });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    const msg = JSON.parse(text.startsWith("{") ? text : /^data: (.*)$/m.exec(text)![1]!);
+    expect(msg.result?.isError, text).toBeFalsy();
+    expect(text).toContain("[CURRENCY_1]");
+    expect(text).not.toMatch(/[0-9] USD/);
+    expect(await mcpQueries()).toBe(before + 1);
+
+    // The connection's last use is written a moment later, by a batch that belongs to no request.
+    let lastUsed: string | null = null;
+    for (let i = 0; i < 30 && !lastUsed; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      lastUsed = (await httpClient(server.url).get(`/api/v1/registered-users/${inst.registered_user_id}/connections`, { key: key.secret })).body.data[0].last_used_at;
+    }
+    expect(lastUsed).toBeTruthy();
+    expect(await mcpQueries()).toBe(before + 1);
+    expect((await httpClient(server.url).del(`/api/v1/security/rules/${rule.body.id}`, { key: key.secret })).status).toBeLessThan(300);
+  }, 120_000);
+});
+
 describe(`admission control [${TEST_DB}]`, () => {
   let small: TestServer;
   let slow: http.Server;

@@ -38,8 +38,12 @@ export async function findConnectorConfig(db: DbOrTx, environmentId: string, slu
 }
 
 export async function effectiveConfig(db: DbOrTx, environmentId: string, slug: string): Promise<EffectiveConfig> {
+  return effectiveConfigFrom(slug, await findConnectorConfig(db, environmentId, slug));
+}
+
+/** The settings from the environment's stored row (or none: the connector's defaults). */
+export function effectiveConfigFrom(slug: string, row: ConnectorConfig | null): EffectiveConfig {
   const def = requireConnector(slug);
-  const row = await findConnectorConfig(db, environmentId, slug);
   const oauth = def.auth.kind === "oauth2" ? def.auth : null;
   return {
     connector: def,

@@ -1,5 +1,6 @@
 import type { Environment, RegisteredUser } from "@/db/schema";
-import { resolveConnectionRow, touchConnection } from "@/db/queries/connections";
+import { resolveConnectionRow } from "@/db/queries/connections";
+import { touchConnectionSoon } from "@/lib/connections/touch";
 import { findTool } from "@/lib/connectors/catalog";
 import { effectiveConfig } from "@/lib/connectors/configs";
 import { ProviderAuthError, ToolError, type ToolFailure } from "@/lib/connectors/errors";
@@ -100,7 +101,7 @@ export async function executeConnectorTool(
         throw again;
       }
     }
-    if (rt.cache?.shouldTouch(`conn:${conn.id}`) ?? true) touchConnection(rt.db, input.environment.id, conn.id).catch(() => {});
+    if (rt.cache?.shouldTouch(`conn:${conn.id}`) ?? true) touchConnectionSoon(() => rt.db, input.environment.id, conn.id);
     return { ok: true, data, connectionId: conn.id, connector: def.slug };
   } catch (err) {
     if (err instanceof ToolError) return { ok: false, error: { ...err.failure, connector: def.slug }, connectionId: conn.id };

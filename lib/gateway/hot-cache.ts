@@ -53,6 +53,19 @@ export class HotCache {
     }
   }
 
+  /** Where invalidations stand: pass it to `prime` from a load that started now. */
+  get generationNow(): number {
+    return this.generation;
+  }
+
+  /**
+   * Stores what a load read besides its own key (entries the next steps of the call will ask
+   * for), unless an invalidation arrived since `since`: the same rule as for `get`'s loads.
+   */
+  prime(key: string, value: unknown, env: string, since: number, ttlMs = CACHE_TTL_MS) {
+    if (since === this.generation) this.store(key, value, env, ttlMs);
+  }
+
   private store(key: string, value: unknown, env: string, ttlMs: number) {
     if (this.entries.size >= MAX_ENTRIES) this.evictOldest(Math.ceil(MAX_ENTRIES / 10));
     this.entries.delete(key);

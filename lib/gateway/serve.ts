@@ -10,6 +10,7 @@ import { handleMcp } from "@/lib/mcp/handler";
 import { withAlertContext } from "@/lib/alerts/context";
 import type { McpEndpoint, McpHttpRequest, McpHttpResponse } from "@/lib/mcp/types";
 import { resolveInstanceToken } from "@/lib/mcp-instances/service";
+import { primeCallCache } from "@/lib/gateway/prime";
 import { findRegisteredUser } from "@/db/queries/registered-users";
 import type { Runtime } from "@/lib/runtime";
 import { findToolPack } from "@/lib/tool-packs/service";
@@ -82,8 +83,11 @@ export function enforceMcpRateLimits(rt: Pick<Runtime, "env" | "limiter">, r: Re
 export async function resolveInstanceRequest(rt: Runtime, token: string): Promise<ResolvedMcp> {
   const found = /^lk_mcp_[0-9A-Za-z]{43}$/.test(token)
     ? await rt.cache.get(`inst:${hashToken(token)}`, async () => {
+        const since = rt.cache.generationNow;
         const row = await resolveInstanceToken(rt.db, token);
-        return row ? { value: row, env: row.environment.id } : null;
+        if (!row) return null;
+        primeCallCache(rt.cache, since, row);
+        return { value: { instance: row.instance, environment: row.environment, pack: row.pack, user: row.user }, env: row.environment.id };
       })
     : null;
   if (!found) throw new AppError({ code: "unauthorized", message: "This MCP URL is invalid or was revoked." });

@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { environments, mcpInstances, registeredUsers, toolPacks, type Environment, type McpInstance } from "@/db/schema";
+import { rowsFromJson } from "@/db/queries/json-rows";
+import { connections, connectorConfigs, environments, mcpInstances, registeredUsers, securityRules, toolPacks, type Environment, type McpInstance } from "@/db/schema";
 import { recordAudit, type Actor } from "@/lib/audit/record";
 import { generateToken, hashToken } from "@/lib/crypto/tokens";
 import { seal, unseal } from "@/lib/crypto/vault";
@@ -119,11 +120,29 @@ export async function revokeInstance(rt: Rt, input: { environment: Env; id: stri
 export async function resolveInstanceToken(db: DbOrTx, token: string) {
   if (!/^lk_mcp_[0-9A-Za-z]{43}$/.test(token)) return null;
   const [row] = await db
-    .select({ instance: mcpInstances, environment: environments, pack: toolPacks, user: registeredUsers })
+    .select({
+      instance: mcpInstances,
+      environment: environments,
+      pack: toolPacks,
+      user: registeredUsers,
+      // What the first tools/call will need, in the same statement (DESIGN section 8: a cold call
+      // makes one query): the environment's security rules and connector settings, and the
+      // connections the user can call with (their own, their group's, the environment's).
+      rules: sql<unknown>`(select coalesce(json_agg(r order by r.id), '[]'::json) from security_rules r where r.environment_id = ${mcpInstances.environmentId})`,
+      configs: sql<unknown>`(select coalesce(json_agg(c), '[]'::json) from connector_configs c where c.environment_id = ${mcpInstances.environmentId})`,
+      connections: sql<unknown>`(select coalesce(json_agg(x), '[]'::json) from connections x where x.environment_id = ${mcpInstances.environmentId} and (x.owner_type = 'environment' or (x.owner_type = 'registered_user' and x.owner_id = ${registeredUsers.id}) or (x.owner_type = 'group' and x.owner_id = ${registeredUsers.sharedCredentialGroup})))`,
+    })
     .from(mcpInstances)
     .innerJoin(environments, eq(environments.id, mcpInstances.environmentId))
     .innerJoin(toolPacks, and(eq(toolPacks.id, mcpInstances.toolPackId), eq(toolPacks.environmentId, mcpInstances.environmentId)))
     .innerJoin(registeredUsers, and(eq(registeredUsers.id, mcpInstances.registeredUserId), eq(registeredUsers.environmentId, mcpInstances.environmentId)))
     .where(and(eq(mcpInstances.tokenHash, hashToken(token)), isNull(mcpInstances.revokedAt)));
-  return row ?? null;
+  if (!row) return null;
+  return {
+    instance: row.instance,
+    environment: row.environment,
+    pack: row.pack,
+    user: row.user,
+    preload: { rules: rowsFromJson(securityRules, row.rules), configs: rowsFromJson(connectorConfigs, row.configs), connections: rowsFromJson(connections, row.connections) },
+  };
 }

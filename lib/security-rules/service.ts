@@ -38,6 +38,11 @@ function parseRow(row: SecurityRuleRow): Rule | null {
 /** Every rule of the environment, built-ins first (in detector order), then custom rules by age. */
 export async function listStoredRules(db: DbOrTx, environmentId: string): Promise<StoredRule[]> {
   const rows = await db.select().from(securityRules).where(eq(securityRules.environmentId, environmentId)).orderBy(asc(securityRules.id));
+  return storedRulesFrom(rows);
+}
+
+/** The environment's rules from its stored rows (sorted by id): built-ins with their overrides, then custom rules. */
+export function storedRulesFrom(rows: SecurityRuleRow[]): StoredRule[] {
   const byKey = new Map(rows.map((r) => [r.ruleKey, r]));
   const out: StoredRule[] = [];
   for (const d of defaultRules()) {
@@ -57,6 +62,8 @@ export async function listStoredRules(db: DbOrTx, environmentId: string): Promis
 export async function loadEnvironmentRules(db: DbOrTx, environmentId: string): Promise<Rule[]> {
   return (await listStoredRules(db, environmentId)).map((s) => s.rule);
 }
+
+export const environmentRulesFrom = (rows: SecurityRuleRow[]): Rule[] => storedRulesFrom(rows).map((s) => s.rule);
 
 export function toSecurityRuleOut(environmentId: string, s: StoredRule): SecurityRuleOut {
   const r = s.rule;
