@@ -53,6 +53,28 @@ describe("HotCache", () => {
     expect(loads).toBe(2);
   });
 
+  it("an entry past its TTL is offered as stale until refreshed; an invalidated one is not; prime respects invalidations", async () => {
+    let now = 0;
+    const cache = new HotCache(() => now);
+    await cache.get("k", async () => ({ value: "v1", env: "e" }), 1000);
+    expect(cache.stale("k")).toBeUndefined();
+    now = 1500;
+    expect(cache.stale("k")).toBe("v1");
+    expect(await cache.get("k", async () => ({ value: "v2", env: "e" }), 1000)).toBe("v2");
+    expect(cache.stale("k")).toBeUndefined();
+    now = 3000;
+    cache.invalidateEnvironment("e");
+    expect(cache.stale("k")).toBeUndefined();
+
+    const since = cache.generationNow;
+    cache.prime("p", "primed", "e", since);
+    expect(await cache.get("p", async () => ({ value: "loaded", env: "e" }))).toBe("primed");
+    const before = cache.generationNow;
+    cache.invalidateEnvironment("e");
+    cache.prime("q", "too late", "e", before);
+    expect(await cache.get("q", async () => ({ value: "loaded", env: "e" }))).toBe("loaded");
+  });
+
   it("expires entries after the TTL", async () => {
     let now = 0;
     const cache = new HotCache(() => now);

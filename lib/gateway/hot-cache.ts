@@ -53,6 +53,15 @@ export class HotCache {
     }
   }
 
+  /**
+   * An entry past its TTL but not invalidated (a change in its environment deletes it): what a
+   * caller may serve while it refreshes the entry in the background.
+   */
+  stale<T>(key: string): T | undefined {
+    const e = this.entries.get(key);
+    return e && e.expires <= this.now() ? (e.value as T) : undefined;
+  }
+
   /** Where invalidations stand: pass it to `prime` from a load that started now. */
   get generationNow(): number {
     return this.generation;
