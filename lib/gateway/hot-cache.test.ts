@@ -53,19 +53,8 @@ describe("HotCache", () => {
     expect(loads).toBe(2);
   });
 
-  it("an entry past its TTL is offered as stale until refreshed; an invalidated one is not; prime respects invalidations", async () => {
-    let now = 0;
-    const cache = new HotCache(() => now);
-    await cache.get("k", async () => ({ value: "v1", env: "e" }), 1000);
-    expect(cache.stale("k")).toBeUndefined();
-    now = 1500;
-    expect(cache.stale("k")).toBe("v1");
-    expect(await cache.get("k", async () => ({ value: "v2", env: "e" }), 1000)).toBe("v2");
-    expect(cache.stale("k")).toBeUndefined();
-    now = 3000;
-    cache.invalidateEnvironment("e");
-    expect(cache.stale("k")).toBeUndefined();
-
+  it("prime stores what a load read besides its own key, unless an invalidation came in between", async () => {
+    const cache = new HotCache();
     const since = cache.generationNow;
     cache.prime("p", "primed", "e", since);
     expect(await cache.get("p", async () => ({ value: "loaded", env: "e" }))).toBe("primed");
@@ -84,7 +73,24 @@ describe("HotCache", () => {
     now = 999;
     expect(await cache.get("k", load, 1000)).toBe(1);
     now = 1000;
+    // Past the TTL the old value answers at once while one refresh runs; then the new one.
+    expect(await Promise.all([cache.get("k", load, 1000), cache.get("k", load, 1000)])).toEqual([1, 1]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(loads).toBe(2);
     expect(await cache.get("k", load, 1000)).toBe(2);
+  });
+
+  it("a refresh past the TTL that finds nothing (a revoked token whose notification was missed) drops the entry", async () => {
+    let now = 0;
+    const cache = new HotCache(() => now);
+    let exists = true;
+    const load = async () => (exists ? { value: "row", env: "e" } : null);
+    expect(await cache.get("k", load, 1000)).toBe("row");
+    exists = false;
+    now = 1000;
+    expect(await cache.get("k", load, 1000)).toBe("row");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await cache.get("k", load, 1000)).toBeNull();
   });
 
   it("remembers sessions: an ended one stays ended even if a late check said live", () => {

@@ -7,6 +7,8 @@
  * A load that was running when an invalidation arrived is not stored, so a stale row read just
  * before a change can never outlive the change.
  */
+import { outsideQueryScope } from "@/lib/metrics/registry";
+
 type Entry = { value: unknown; env: string; expires: number };
 
 export const CACHE_TTL_MS = 60_000;
@@ -35,13 +37,27 @@ export class HotCache {
    */
   async get<T>(key: string, load: () => Promise<Loaded<T>>, ttlMs = CACHE_TTL_MS): Promise<T | null> {
     const hit = this.entries.get(key);
-    if (hit && hit.expires > this.now()) return hit.value as T;
+    if (hit) {
+      if (hit.expires > this.now()) return hit.value as T;
+      // Past the TTL, which is only a backstop (a change invalidates at once): the entry keeps
+      // serving while one refresh runs outside the request, so a warm call never waits for the
+      // database and its queries belong to no call. A refresh that finds nothing drops the entry.
+      if (!this.loading.has(key)) outsideQueryScope(() => void this.load(key, load, ttlMs).catch(() => {}));
+      return hit.value as T;
+    }
+    return this.load(key, load, ttlMs);
+  }
+
+  private async load<T>(key: string, load: () => Promise<Loaded<T>>, ttlMs: number): Promise<T | null> {
     const running = this.loading.get(key);
     if (running) return (await running) as T | null;
     const gen = this.generation;
     const p = (async () => {
       const loaded = await load();
-      if (!loaded) return null;
+      if (!loaded) {
+        if (gen === this.generation) this.drop(key);
+        return null;
+      }
       if (gen === this.generation) this.store(key, loaded.value, loaded.env, ttlMs);
       return loaded.value;
     })();
@@ -51,15 +67,6 @@ export class HotCache {
     } finally {
       this.loading.delete(key);
     }
-  }
-
-  /**
-   * An entry past its TTL but not invalidated (a change in its environment deletes it): what a
-   * caller may serve while it refreshes the entry in the background.
-   */
-  stale<T>(key: string): T | undefined {
-    const e = this.entries.get(key);
-    return e && e.expires <= this.now() ? (e.value as T) : undefined;
   }
 
   /** Where invalidations stand: pass it to `prime` from a load that started now. */
@@ -82,6 +89,13 @@ export class HotCache {
     let keys = this.byEnv.get(env);
     if (!keys) this.byEnv.set(env, (keys = new Set()));
     keys.add(key);
+  }
+
+  private drop(key: string) {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.byEnv.get(e.env)?.delete(key);
   }
 
   private evictOldest(n: number) {

@@ -14,7 +14,6 @@ import { UpstreamClient, UpstreamError, type UpstreamErrorCode } from "@/lib/mcp
 import { McpHttpError, type McpBackend, type McpCallResult, type McpTool } from "@/lib/mcp/types";
 import { pinnedDispatcher } from "@/lib/net/outbound-guard";
 import type { Runtime } from "@/lib/runtime";
-import { outsideQueryScope } from "@/lib/metrics/registry";
 import { withSpan } from "@/lib/tracing";
 import { toolCallLog } from "@/lib/tool-calls/log";
 
@@ -100,15 +99,6 @@ async function upstreamTools(rt: Rt, env: Env, server: McpServer, userKey: strin
   };
   if (!rt.cache) return (await load()).value;
   const key = `srvtools:${server.id}:${server.updatedAt.getTime()}`;
-  // Past the TTL, the last list keeps serving while one refresh runs outside the request (its
-  // upstream round trip and queries belong to no call); a change to the server or an approval
-  // invalidates the entry instead, and then the next call waits for the new list.
-  const stale = rt.cache.stale<ReconciledTools>(key);
-  if (stale) {
-    const cache = rt.cache;
-    outsideQueryScope(() => void cache.get(key, load, TOOLS_TTL_MS).catch((err: unknown) => log.warn("upstream tools/list refresh failed", { server: server.id, error: err instanceof Error ? err.message : "unknown" })));
-    return stale;
-  }
   return (await rt.cache.get(key, load, TOOLS_TTL_MS)) ?? { approved: [], pending: new Set() };
 }
 
