@@ -104,6 +104,19 @@ const envSchema = z
     LATCHKEY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     /** Calls in flight at once to one upstream MCP server; more wait briefly, then fail with upstream_busy. */
     LATCHKEY_UPSTREAM_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(16),
+    /**
+     * The https URL where Latchkey's Client ID Metadata Document is served, when that is not
+     * `{LATCHKEY_PUBLIC_URL}/oauth/client-metadata.json` on https (e.g. Latchkey on plain http
+     * behind a TLS proxy that serves the document). It is the client_id Latchkey presents to
+     * authorization servers that accept CIMD, instead of registering a client there.
+     */
+    LATCHKEY_CLIENT_METADATA_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .url()
+        .refine((u) => u.startsWith("https://") && new URL(u).pathname.length > 1, "must be an https URL with a path")
+        .optional(),
+    ),
     /** Allow stdio MCP servers (a local process per user and server). Off by default: it runs commands on this host. */
     LATCHKEY_ALLOW_STDIO: z.preprocess(emptyToUndefined, bool.optional()),
   })

@@ -1,31 +1,41 @@
 // The MCP conformance suite's client under test (`conformance client --suite auth --command …`):
 // Latchkey's upstream OAuth client run headlessly against the harness's mock MCP server and AS.
-// Discovery, PKCE refusal (O4), DCR, the authorization request, the token request and the
-// endpoint checks (O10) are the product's own code; only storage (Link, connections) is left
-// out. The harness's authorization endpoint redirects at once, so the code is read from the
-// redirect without a browser. Usage: tsx upstream-oauth-driver.ts <server-url>
+// Discovery, PKCE refusal (O4), the Client ID Metadata Document choice, DCR, the authorization
+// request, the token request, the endpoint checks (O10), the upstream MCP client and scope
+// step-up (a 403 insufficient_scope → authorize again with the union, bounded) are the
+// product's own code; only storage (Link, connections) is left out. The harness's authorization
+// endpoint redirects at once, so the code is read from the redirect without a browser.
+// Usage: tsx upstream-oauth-driver.ts <server-url>
 import { randomBytes } from "node:crypto";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Agent } from "undici";
 import { discoverMcpServer } from "@/lib/mcp-servers/discovery";
+import { metadataDocumentClientId } from "@/lib/mcp-servers/oauth";
 import { authorizationUrl, pkceRefusal, tokenRequestFor, type ClientFields } from "@/lib/mcp-servers/oauth-client";
 import { chooseTokenEndpointAuthMethod, registerClient } from "@/lib/mcp-servers/registration";
+import { nextAuthorizationScopes } from "@/lib/mcp-servers/scopes";
+import { UpstreamClient, UpstreamError } from "@/lib/mcp-servers/upstream";
 import type { OutboundFetch } from "@/lib/net/outbound-guard";
 
 const serverUrl = process.argv.at(-1)!;
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? "";
 const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? "{}") as { client_id?: string; client_secret?: string };
 const REDIRECT_URI = "http://127.0.0.1:39999/oauth/callback";
+// The document URL the harness expects, standing in for the operator's LATCHKEY_CLIENT_METADATA_URL.
+const CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json";
 
 // The harness runs on loopback; the product's outbound guard is the deployment's concern, not the OAuth client's.
 const fetcher: OutboundFetch = (url, init) => fetch(url, { method: init?.method ?? "GET", headers: init?.headers ?? {}, body: (init?.body ?? null) as BodyInit | null, redirect: init?.redirect ?? "follow" });
 
+/** Lists the tools and calls the first, through the same client Latchkey uses for every upstream. */
 async function connectAndCall(token: string | null) {
-  const c = new Client({ name: "latchkey-upstream-driver", version: "0.1.0" });
-  await c.connect(new StreamableHTTPClientTransport(new URL(serverUrl), { requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} } }));
-  const tools = (await c.listTools()).tools;
-  if (tools[0]) await c.callTool({ name: tools[0].name, arguments: {} });
-  await c.close();
+  const client = new UpstreamClient({ id: `srv_conformance${process.pid}`, url: serverUrl, slug: "upstream" }, new Agent(), { headers: async (): Promise<Record<string, string>> => (token ? { authorization: `Bearer ${token}` } : {}), rejected: () => {} });
+  try {
+    const listed = await client.rpc("tools/list", {});
+    const first = Array.isArray(listed.tools) ? (listed.tools[0] as { name?: unknown } | undefined) : undefined;
+    if (typeof first?.name === "string") await client.rpc("tools/call", { name: first.name, arguments: {} });
+  } finally {
+    client.close();
+  }
 }
 
 async function main() {
@@ -44,6 +54,8 @@ async function main() {
   }
   if (fields.clientId) {
     fields.tokenEndpointAuthMethod = secret ? chooseTokenEndpointAuthMethod(d.token_endpoint_auth_methods_supported) : "none";
+  } else if ((fields.clientId = metadataDocumentClientId(d, REDIRECT_URI, undefined, CLIENT_METADATA_URL))) {
+    fields.tokenEndpointAuthMethod = "none";
   } else {
     if (!d.register_url) throw new Error("no registration endpoint and no client_id");
     const method = chooseTokenEndpointAuthMethod(d.token_endpoint_auth_methods_supported);
@@ -54,6 +66,21 @@ async function main() {
     secret = reg.client_secret;
   }
 
+  // Authorize, call; on a scope challenge authorize again with the union, as long as the product's rule allows.
+  for (let authorizations = 1; ; authorizations++) {
+    const token = await authorize(fields, secret, d.issuer);
+    try {
+      return await connectAndCall(token);
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || err.code !== "insufficient_scope") throw err;
+      const next = nextAuthorizationScopes(fields.scopes, err.requiredScopes ?? [], authorizations);
+      if (!next) throw err;
+      fields.scopes = next;
+    }
+  }
+}
+
+async function authorize(fields: ClientFields, secret: string | null, issuer: string | null): Promise<string> {
   const state = randomBytes(16).toString("base64url");
   const verifier = randomBytes(32).toString("base64url");
   const res = await fetch(authorizationUrl(fields, { redirectUri: REDIRECT_URI, state, verifier }), { redirect: "manual" });
@@ -63,11 +90,11 @@ async function main() {
   if (back.searchParams.get("state") !== state) throw new Error("state mismatch");
   // RFC 9207: an `iss` must be the issuer discovery verified.
   const iss = back.searchParams.get("iss");
-  if (iss !== null && iss !== d.issuer) throw new Error("issuer mismatch");
+  if (iss !== null && iss !== issuer) throw new Error("issuer mismatch");
   const code = back.searchParams.get("code");
   if (!code) throw new Error(`no code (${back.searchParams.get("error") ?? "no error"})`);
   const tokens = await tokenRequestFor(fields, secret, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier }, fetcher);
-  await connectAndCall(tokens.access_token);
+  return tokens.access_token;
 }
 
 main().then(

@@ -1,3 +1,4 @@
+import { resolveConnectionRow } from "@/db/queries/connections";
 import { listEnvironmentMcpServers } from "@/db/queries/mcp-servers";
 import { isServerEntry, type Environment, type McpServer, type ServerEntry, type ToolPackEntry } from "@/db/schema";
 import { AUDIT_UNAVAILABLE_MESSAGE, mayUseCredentials, recordCredentialUse } from "@/lib/audit/credential-use";
@@ -9,6 +10,7 @@ import { sharedCredentials } from "@/lib/mcp-servers/credentials";
 import { isPerUserServer } from "@/lib/mcp-servers/oauth";
 import { authRequiredResult, connectionCredentials, ServerAuthRequired, usesConnections, withServerAuthenticateMeta } from "@/lib/mcp-servers/oauth-credentials";
 import { stdioClientFor } from "@/lib/mcp-servers/stdio-client";
+import { keepChallengedScopes } from "@/lib/mcp-servers/step-up";
 import { isToolPending, reconcileTools, TOOL_DEFINITION_CHANGED, type ReconciledTools } from "@/lib/mcp-servers/tools";
 import { UpstreamClient, UpstreamError, type UpstreamErrorCode } from "@/lib/mcp-servers/upstream";
 import { McpHttpError, type McpBackend, type McpCallResult, type McpTool } from "@/lib/mcp/types";
@@ -33,6 +35,8 @@ export function splitNamespaced(name: string): { slug: string; tool: string } | 
 export const entryAllows = (entry: Pick<ServerEntry, "tools">, tool: string) => entry.tools === "*" || entry.tools.includes(tool);
 
 const TOOLS_TTL_MS = 60_000;
+/** Who changed a server's scopes when a client-credentials token was widened on the upstream's demand. */
+const STEP_UP_ACTOR = { type: "system", id: "scope_step_up" } as const;
 
 // One client per server version: an edited server (new updated_at) gets a new client, with
 // new credentials and a new session; the old one is closed.
@@ -46,7 +50,9 @@ function clientFor(rt: Rt, env: Env, server: McpServer, registeredUserId: string
   const have = clients.get(slotKey);
   if (have && have.version === version) return have.client;
   if (have) void have.client.then((c) => c.close()).catch(() => {});
-  const creds = perUser ? connectionCredentials(rt, env, server, registeredUserId) : sharedCredentials(rt, env, server);
+  const creds = perUser
+    ? connectionCredentials(rt, env, server, registeredUserId)
+    : sharedCredentials(rt, env, server, undefined, (scopes) => void keepChallengedScopes(rt, env, server, scopes, STEP_UP_ACTOR));
   const client = pinnedDispatcher(server.url).then((agent) => new UpstreamClient(server, agent, creds));
   // A failed pin (DNS) is not kept: the next call tries again.
   const slot = { version, client };
@@ -111,8 +117,27 @@ function usesStoredCredentials(server: McpServer): boolean {
   return server.authMode !== "none";
 }
 
-function errorResult(code: UpstreamErrorCode, message: string): McpCallResult {
-  return { isError: true, content: [{ type: "text", text: message }], structuredContent: { code, message } };
+function errorResult(code: UpstreamErrorCode, message: string, extra: Record<string, unknown> = {}): McpCallResult {
+  return { isError: true, content: [{ type: "text", text: message }], structuredContent: { code, message, ...extra } };
+}
+
+/**
+ * An authorization-code server refused a call for want of scopes (403 insufficient_scope): the
+ * server's settings keep the challenged scopes, so the next authorization asks for everything
+ * asked before plus them, and the connection's owner is sent to reconnect. When the connection
+ * was already granted every challenged scope, reconnecting cannot help: a plain refusal, so no
+ * one is looped through consent screens.
+ */
+async function scopeStepUp(rt: Rt, ctx: { environment: Env; registeredUserId: string | null; actor: Actor }, server: McpServer, err: UpstreamError): Promise<UpstreamError | ServerAuthRequired> {
+  const challenged = err.requiredScopes ?? [];
+  await keepChallengedScopes(rt, ctx.environment, server, challenged, ctx.actor);
+  const owner = isPerUserServer(server) && ctx.registeredUserId ? { id: ctx.registeredUserId, group: null } : null;
+  const conn = await resolveConnectionRow(rt.db, ctx.environment.id, server.id, owner);
+  const missing = challenged.filter((s) => !conn?.grantedScopes.includes(s));
+  if (challenged.length > 0 && missing.length === 0) {
+    return new UpstreamError("insufficient_scope", `${server.name} refused the call for want of ${challenged.join(" ")}, which the connection was already granted; reconnecting will not help.`, false, undefined, challenged);
+  }
+  return new ServerAuthRequired("reauth_required", `${server.name} needs more permission${missing.length ? ` (${missing.join(" ")})` : ""} than this connection grants: reconnect to grant it.`, missing);
 }
 
 /**
@@ -172,11 +197,13 @@ export function withUpstreamServers(rt: Rt, inner: McpBackend, ctx: { environmen
       // The upstream refused the request itself (HTTP 4xx with a JSON-RPC error, as the modern era does for
       // a missing client capability): passed on as that error, so clients see what the server said.
       if (err instanceof UpstreamError && err.refusal) refusal = err.refusal;
+      // Before the credential was sent, a missing connection is not a use of one; a step-up comes after it was.
+      if (err instanceof ServerAuthRequired) injected = false;
+      if (err instanceof UpstreamError && err.code === "insufficient_scope" && usesConnections(server)) err = await scopeStepUp(rt, ctx, server, err);
       if (err instanceof ServerAuthRequired) {
-        injected = false;
         result = await authRequiredResult(rt, ctx, server, err);
       }
-      else if (err instanceof UpstreamError) result = errorResult(err.code, err.message);
+      else if (err instanceof UpstreamError) result = errorResult(err.code, err.message, err.requiredScopes?.length ? { missing_scopes: err.requiredScopes } : {});
       else {
         log.error("upstream call failed", { server: server.id, error: err instanceof Error ? err.message : "unknown" });
         result = errorResult("upstream_error", `${server.slug} could not be called.`);

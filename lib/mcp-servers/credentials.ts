@@ -1,5 +1,6 @@
 import type { Environment, McpServer } from "@/db/schema";
 import type { UpstreamCredentials } from "@/lib/mcp-servers/upstream";
+import { widenScopes } from "@/lib/mcp-servers/scopes";
 import { UpstreamError } from "@/lib/mcp-servers/upstream";
 import { guardedFetch, type OutboundFetch } from "@/lib/net/outbound-guard";
 import type { Runtime } from "@/lib/runtime";
@@ -17,7 +18,14 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIC
  * and kept with the client, which is rebuilt when the server row changes; OAuth tokens are
  * cached until shortly before they expire and fetched single-flight.
  */
-export function sharedCredentials(rt: Pick<Runtime, "db" | "keyring">, env: Env, server: McpServer, fetcher: OutboundFetch = guardedFetch): UpstreamCredentials {
+export function sharedCredentials(
+  rt: Pick<Runtime, "db" | "keyring">,
+  env: Env,
+  server: McpServer,
+  fetcher: OutboundFetch = guardedFetch,
+  /** Client credentials asked for more scopes after a 403 challenge: the server's settings should keep them. */
+  onScopesWidened?: (scopes: string[]) => void,
+): UpstreamCredentials {
   let secret: Promise<string> | null = null;
   const secretOf = (id: string | null) => {
     if (!id) return Promise.resolve("");
@@ -42,12 +50,13 @@ export function sharedCredentials(rt: Pick<Runtime, "db" | "keyring">, env: Env,
   if (server.authMode === "oauth_client_credentials") {
     let token: { value: string; expiresAt: number } | null = null;
     let inflight: Promise<string> | null = null;
+    let scopes = server.scopes;
     const fetchToken = async () => {
       if (!server.tokenUrl || !server.clientId) throw new UpstreamError("upstream_error", `${server.slug} has no token endpoint or client id.`);
       const form = new URLSearchParams({ grant_type: "client_credentials" });
       // RFC 8707: exactly the resource the server's metadata publishes, so the token's audience is that server.
       if (server.resource) form.set("resource", server.resource);
-      if (server.scopes.length) form.set("scope", server.scopes.join(" "));
+      if (scopes.length) form.set("scope", scopes.join(" "));
       const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
       const clientSecret = await secretOf(server.clientSecretId);
       if (server.tokenEndpointAuthMethod === "client_secret_post") {
@@ -82,6 +91,15 @@ export function sharedCredentials(rt: Pick<Runtime, "db" | "keyring">, env: Env,
       },
       rejected: () => {
         token = null;
+      },
+      // No person is needed to grant a client more scopes: ask the AS again with the union.
+      stepUp: (challenged) => {
+        const wider = widenScopes(scopes, challenged);
+        if (!wider) return false;
+        scopes = wider;
+        token = null;
+        onScopesWidened?.(wider);
+        return true;
       },
     };
   }

@@ -100,6 +100,28 @@ describe("discoverMcpServer", () => {
     expect(r.tried.map((t) => t.url)).toContain("https://mcp.example/.well-known/oauth-protected-resource/v1/mcp");
   });
 
+  it("a server that lets anyone initialize but challenges the tool list needs auth, with the challenge's scope", async () => {
+    const seen: { method: string; session: string | null }[] = [];
+    const fetcher: OutboundFetch = async (url, init) => {
+      const u = String(url);
+      if (u === "https://mcp.example/mcp") {
+        const method = (JSON.parse(String(init?.body)) as { method: string }).method;
+        seen.push({ method, session: (init?.headers as Record<string, string>)["mcp-session-id"] ?? null });
+        if (method === "initialize") return json(200, { jsonrpc: "2.0", id: 1, result: {} }, { "mcp-session-id": "s-1" });
+        return json(401, { error: "invalid_token" }, { "www-authenticate": 'Bearer scope="mcp:basic", resource_metadata="https://mcp.example/prm"' });
+      }
+      if (u === "https://mcp.example/prm") return json(200, { resource: "https://mcp.example/mcp", authorization_servers: ["https://as.example/t"], scopes_supported: ["mcp:profile"] });
+      if (u === "https://as.example/.well-known/oauth-authorization-server/t") return json(200, as);
+      return new Response("no", { status: 404 });
+    };
+    const r = await discoverMcpServer("https://mcp.example/mcp", fetcher);
+    expect(seen).toEqual([{ method: "initialize", session: null }, { method: "tools/list", session: "s-1" }]);
+    expect(r.requires_auth).toBe(true);
+    // The challenge's scope wins over scopes_supported (MCP scope selection strategy).
+    expect(r.scopes).toEqual(["mcp:basic"]);
+    expect(r.token_url).toBe("https://as.example/t/token");
+  });
+
   it("a server that answers without auth needs none; one that publishes nothing says what it tried", async () => {
     const open = net({ "https://open.example/mcp": () => json(200, { jsonrpc: "2.0", id: 1, result: {} }) });
     expect(await discoverMcpServer("https://open.example/mcp", open.fetcher)).toMatchObject({ requires_auth: false, recommended_auth_mode: "none", errors: [] });

@@ -89,6 +89,8 @@ const INITIALIZE = JSON.stringify({
   params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "latchkey-discovery", version: "0.1.0" } },
 });
 
+const TOOLS_LIST = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} });
+
 export async function discoverMcpServer(serverUrl: string, fetcher: OutboundFetch): Promise<McpDiscoveryResult> {
   const r: McpDiscoveryResult = {
     requires_auth: false,
@@ -148,14 +150,31 @@ export async function discoverMcpServer(serverUrl: string, fetcher: OutboundFetc
     body: INITIALIZE,
     redirect: "error",
   });
-  let challengeScope: string | null = null;
+  let challengeScope = null as string | null;
+  const readChallenge = (res: Response) => {
+    r.requires_auth = true;
+    const bearer = parseWwwAuthenticate(res.headers.get("www-authenticate")).get("bearer");
+    r.resource_metadata_url = bearer?.resource_metadata ?? null;
+    challengeScope = bearer?.scope ?? null;
+  };
   if (probe) {
     await probe.body?.cancel().catch(() => {});
     if (probe.status === 401 || probe.status === 403) {
-      r.requires_auth = true;
-      const bearer = parseWwwAuthenticate(probe.headers.get("www-authenticate")).get("bearer");
-      r.resource_metadata_url = bearer?.resource_metadata ?? null;
-      challengeScope = bearer?.scope ?? null;
+      readChallenge(probe);
+    } else if (probe.status < 300) {
+      // Some servers let anyone initialize and guard every operation: the challenge (and the
+      // scope it names) comes with the first real request, so ask for the tool list too.
+      const sid = probe.headers.get("mcp-session-id");
+      const list = await get(serverUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25", ...(sid ? { "mcp-session-id": sid } : {}) },
+        body: TOOLS_LIST,
+        redirect: "error",
+      });
+      if (list) {
+        await list.body?.cancel().catch(() => {});
+        if (list.status === 401 || list.status === 403) readChallenge(list);
+      }
     } else if (probe.status >= 400) {
       r.errors.push(`The server answered the MCP request with HTTP ${probe.status}.`);
     }

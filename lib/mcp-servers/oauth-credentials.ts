@@ -20,6 +20,8 @@ export class ServerAuthRequired extends Error {
   constructor(
     readonly code: "authentication_required" | "reauth_required",
     message: string,
+    /** A scope step-up: what the upstream asked for that the connection lacks. */
+    readonly missingScopes?: string[],
   ) {
     super(message);
   }
@@ -76,7 +78,7 @@ export async function authRequiredResult(
   server: Pick<McpServer, "id" | "name" | "credentialMode" | "authMode">,
   err: ServerAuthRequired,
 ): Promise<McpCallResult> {
-  const structured: Record<string, unknown> = { code: err.code, message: err.message, connector: server.id, connector_name: server.name };
+  const structured: Record<string, unknown> = { code: err.code, message: err.message, connector: server.id, connector_name: server.name, ...(err.missingScopes?.length ? { missing_scopes: err.missingScopes } : {}) };
   let hint = "";
   // Only a per-user server can be connected by the user; a shared one waits for the operator.
   if (ctx.registeredUserId && ctx.baseUrl && isPerUserServer(server)) {

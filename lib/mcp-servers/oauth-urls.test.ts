@@ -55,5 +55,9 @@ describe("server keys and the client metadata document", () => {
     expect(metadataDocumentClientId(yes, "http://127.0.0.1:3000/oauth/callback", undefined)).toBeNull();
     expect(metadataDocumentClientId({ client_id_metadata_document_supported: false }, "https://lk.example.com/oauth/callback", undefined)).toBeNull();
     expect(metadataDocumentClientId(null, "https://lk.example.com/oauth/callback", undefined)).toBeNull();
+    // Latchkey on plain http behind a TLS proxy: the operator's document URL is the client_id.
+    expect(metadataDocumentClientId(yes, "http://127.0.0.1:3000/oauth/callback", undefined, "https://lk.example.com/client.json")).toBe("https://lk.example.com/client.json");
+    expect(metadataDocumentClientId(yes, "http://127.0.0.1:3000/oauth/callback", "confidential", "https://lk.example.com/client.json")).toBeNull();
+    expect(clientMetadataDocument("http://127.0.0.1:3000", "https://lk.example.com/client.json").client_id).toBe("https://lk.example.com/client.json");
   });
 });

@@ -28,10 +28,10 @@ export const isServerKey = (key: string) => /^srv_[0-9a-z]{6,60}$/.test(key);
 /** The per-deployment Client ID Metadata Document (MCP 2025-11-25 §CIMD); its URL is the client_id. */
 export const CLIENT_METADATA_PATH = "/oauth/client-metadata.json";
 export const clientMetadataUrl = (baseUrl: string) => `${baseUrl.replace(/\/$/, "")}${CLIENT_METADATA_PATH}`;
-export function clientMetadataDocument(baseUrl: string) {
+export function clientMetadataDocument(baseUrl: string, documentUrl?: string) {
   const base = baseUrl.replace(/\/$/, "");
   return {
-    client_id: clientMetadataUrl(base),
+    client_id: documentUrl ?? clientMetadataUrl(base),
     client_name: "Latchkey",
     client_uri: base,
     redirect_uris: [`${base}/oauth/callback`],
@@ -45,13 +45,15 @@ export function clientMetadataDocument(baseUrl: string) {
 export const canUseClientMetadata = (baseUrl: string) => baseUrl.startsWith("https://");
 
 /**
- * The client_id to use instead of registering: Latchkey's metadata document URL, when the AS
- * advertises CIMD support, the deployment is https, and no confidential client was asked for.
+ * The client_id to use instead of registering: Latchkey's metadata document URL (the operator's
+ * LATCHKEY_CLIENT_METADATA_URL, else its own on an https deployment), when the AS advertises
+ * CIMD support and no confidential client was asked for.
  */
-export function metadataDocumentClientId(d: Pick<McpDiscoveryResult, "client_id_metadata_document_supported"> | null, redirectUri: string, pkce: "public" | "confidential" | undefined): string | null {
+export function metadataDocumentClientId(d: Pick<McpDiscoveryResult, "client_id_metadata_document_supported"> | null, redirectUri: string, pkce: "public" | "confidential" | undefined, documentUrl?: string): string | null {
+  if (!d?.client_id_metadata_document_supported || pkce === "confidential") return null;
+  if (documentUrl) return documentUrl;
   const base = new URL(redirectUri).origin;
-  if (!d?.client_id_metadata_document_supported || !canUseClientMetadata(base) || pkce === "confidential") return null;
-  return clientMetadataUrl(base);
+  return canUseClientMetadata(base) ? clientMetadataUrl(base) : null;
 }
 
 /** Per-user authorization code: the servers an end user connects (the rest need nothing from them). */

@@ -7,6 +7,7 @@ import { AppError, notFound, type FieldIssue } from "@/lib/errors";
 import { decodeCursor, page } from "@/lib/http/pagination";
 import { createId } from "@/lib/ids";
 import { discoverMcpServer } from "@/lib/mcp-servers/discovery";
+import { getEnv } from "@/lib/env";
 import { metadataDocumentClientId } from "@/lib/mcp-servers/oauth";
 import { unsafeEndpointUrl, unsafeUrlMessage } from "@/lib/mcp-servers/oauth-urls";
 import { chooseTokenEndpointAuthMethod, registerClient, RegistrationError, type TokenEndpointAuthMethod } from "@/lib/mcp-servers/registration";
@@ -177,7 +178,7 @@ async function resolveSettings(
     issues.push({ path: "auth.auth_url", message: "the authorization server does not support PKCE with S256 (code_challenge_methods_supported)" });
   }
   // A Client ID Metadata Document where the AS takes one: no registration, nothing stored at the AS.
-  const cimd = mode === "oauth_authorization_code" && !s.clientId ? metadataDocumentClientId(d, input.redirectUri, g.pkce) : null;
+  const cimd = mode === "oauth_authorization_code" && !s.clientId ? metadataDocumentClientId(d, input.redirectUri, g.pkce, getEnv().LATCHKEY_CLIENT_METADATA_URL) : null;
   if (cimd) {
     s.clientId = cimd;
     s.clientRegistered = false;

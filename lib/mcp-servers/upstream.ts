@@ -2,6 +2,7 @@ import type { Agent } from "undici";
 import { request } from "undici";
 import type { McpServer } from "@/db/schema";
 import { getEnv } from "@/lib/env";
+import { insufficientScopeChallenge, MAX_AUTHORIZATIONS } from "@/lib/mcp-servers/scopes";
 import { DEFAULT_GUARD, GuardError, guardFor, type UpstreamGuard } from "@/lib/mcp-servers/upstream-guard";
 
 /**
@@ -24,7 +25,7 @@ import { DEFAULT_GUARD, GuardError, guardFor, type UpstreamGuard } from "@/lib/m
  */
 
 /** `tool_definition_changed` is raised before any I/O, by the trust check (tools.ts). */
-export type UpstreamErrorCode = "upstream_timeout" | "upstream_error" | "upstream_unavailable" | "upstream_busy" | "tool_definition_changed" | "audit_unavailable";
+export type UpstreamErrorCode = "upstream_timeout" | "upstream_error" | "upstream_unavailable" | "upstream_busy" | "tool_definition_changed" | "audit_unavailable" | "insufficient_scope";
 
 export class UpstreamError extends Error {
   constructor(
@@ -34,6 +35,8 @@ export class UpstreamError extends Error {
     readonly transient = false,
     /** The upstream refused the request at the HTTP level with a JSON-RPC error (e.g. 400 -32021): a gateway passes it on as such. */
     readonly refusal?: { status: number; code: number; message: string; data?: Record<string, unknown> },
+    /** insufficient_scope: the scopes the upstream's 403 challenge asked for. */
+    readonly requiredScopes?: string[],
   ) {
     super(message);
     this.name = "UpstreamError";
@@ -45,6 +48,12 @@ export type UpstreamCredentials = {
   headers(): Promise<Record<string, string>>;
   /** The upstream refused the credential: drop any cached token so the next call gets a new one. */
   rejected(): void;
+  /**
+   * The upstream wants more scopes (403 insufficient_scope). True when a wider token can be had
+   * without a person (client credentials): the next headers() carry it. Absent or false: the
+   * refusal goes to the caller, who must have someone authorize again.
+   */
+  stepUp?(challenged: string[]): boolean;
 };
 
 export const LEGACY_PROTOCOL = "2025-11-25";
@@ -134,7 +143,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
     );
   });
 
-type Posted = { status: number; contentType: string; sessionId: string | null; message: RpcMessage | null; text: string };
+type Posted = { status: number; contentType: string; sessionId: string | null; wwwAuthenticate: string | null; message: RpcMessage | null; text: string };
 
 export class UpstreamClient {
   private sessionId: string | null | undefined;
@@ -245,11 +254,17 @@ export class UpstreamClient {
     }
     const text = Buffer.concat(chunks).toString("utf8");
     if (!message && body.id !== undefined) message = pickResponse(contentType, text, body.id);
-    return { status: res.statusCode, contentType, sessionId: typeof sid === "string" ? sid : null, message, text };
+    const challenge = res.headers["www-authenticate"];
+    return { status: res.statusCode, contentType, sessionId: typeof sid === "string" ? sid : null, wwwAuthenticate: typeof challenge === "string" ? challenge : Array.isArray(challenge) ? challenge.join(", ") : null, message, text };
   }
 
   /** Refusals with a status, shared by both eras. */
   private checkStatus(r: Posted, what: string) {
+    // A valid token without the scope this request needs: not a rejected credential (no refresh helps).
+    const challenged = insufficientScopeChallenge(r.status, r.wwwAuthenticate);
+    if (challenged) {
+      throw new UpstreamError("insufficient_scope", this.scrub(`${this.server.slug} needs more permission${challenged.length ? ` (${challenged.join(" ")})` : ""} than Latchkey's credential grants.`), false, undefined, challenged);
+    }
     if (r.status === 401 || r.status === 403) {
       this.credentials.rejected();
       throw this.fail("upstream_error", `${this.server.slug} refused Latchkey's credentials (HTTP ${r.status}).`, false);
@@ -337,6 +352,20 @@ export class UpstreamClient {
   }
 
   private async once(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<RpcResult> {
+    // A 403 insufficient_scope means the upstream did not run the request: safe to repeat with a wider token.
+    for (let stepUps = 0; ; stepUps++) {
+      try {
+        return await this.attempt(method, params, signal);
+      } catch (err) {
+        const wider = err instanceof UpstreamError && err.code === "insufficient_scope" && stepUps < MAX_AUTHORIZATIONS - 1 && this.credentials.stepUp?.(err.requiredScopes ?? []) === true;
+        if (!wider) throw err;
+        // The session was opened with the narrower token.
+        if (this.era === "legacy") this.sessionId = undefined;
+      }
+    }
+  }
+
+  private async attempt(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<RpcResult> {
     for (let attempt = 0; ; attempt++) {
       await this.ready(signal);
       const era = this.era!;
