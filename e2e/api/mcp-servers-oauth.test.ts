@@ -62,7 +62,7 @@ async function startBadAs() {
 }
 
 beforeAll(async () => {
-  upstream = await startUpstreamMcp({ scopes: ["api:read"] });
+  upstream = await startUpstreamMcp({ scopes: ["api:read"], toolScopes: { publish: "api:write" } });
   other = await startUpstreamMcp({ scopes: ["api:read"] });
   as = await startAuthServer({ resource: upstream.url, clientCredentials: true, accessTokenTtl: ACCESS_TTL });
   upstream.setIssuer(as.issuer);
@@ -311,6 +311,56 @@ describe(`MCP servers, upstream OAuth [${db}]`, () => {
       await c.close();
     }
   }, 60_000);
+
+  it("scope step-up: a 403 insufficient_scope sends the user to reconnect with the union of scopes, and a client-credentials server widens its own token", async () => {
+    // Per user, authorization code (a pre-registered client, so the AS does not bound its scopes).
+    const pre = await as.registerClient(`${server.url}/oauth/callback`, "client_secret_basic");
+    clientSecrets.push(pre.client_secret);
+    const srv = await createServer({ name: "Step up", slug: "stepup", url: upstream.url, auth: { mode: "oauth_authorization_code", pkce: "confidential", client_id: pre.client_id, client_secret: pre.client_secret, token_endpoint_auth_method: "client_secret_basic" } });
+    expect(srv.auth).toMatchObject({ scopes: ["api:read"] });
+    const pack = await packFor("stepup", ["echo", "publish"]);
+    const c = await mcpClient((await instanceFor(pack.id, "dave")).url);
+    const first = await call(c, "stepup__echo", { text: "hi" });
+    await connectThroughLink(first.structuredContent!.link_url, srv.id, "dave");
+    expect((await call(c, "stepup__echo", { text: "hi" })).content[0]!.text).toBe("echo: hi");
+
+    // The upstream wants api:write for publish: the user is asked to reconnect, told what is missing.
+    const refused = await call(c, "stepup__publish", { text: "post" });
+    expect(refused.isError).toBe(true);
+    expect(refused.structuredContent).toMatchObject({ code: "reauth_required", missing_scopes: ["api:write"], connector: srv.id, link_url: expect.stringContaining("/link#link_token=") });
+    // The server keeps the union, so the next authorization asks for both; the change is audited.
+    const after = await api.get(`/api/v1/mcp-servers/${srv.id}`, { key: key.secret });
+    expect(after.body.auth.scopes).toEqual(["api:read", "api:write"]);
+    const audit = (await api.get("/api/v1/audit-logs/export?format=json", { key: key.secret })).body as { action: string; target_id: string; metadata: Record<string, unknown> }[];
+    expect(audit.find((r) => r.action === "mcp_server.scopes_stepped_up" && r.target_id === srv.id)?.metadata).toMatchObject({ challenged: ["api:write"], scopes: ["api:read", "api:write"] });
+
+    await connectThroughLink(refused.structuredContent!.link_url, srv.id, "dave");
+    const posted = await call(c, "stepup__publish", { text: "post" });
+    expect(posted.isError ?? false, JSON.stringify(posted)).toBe(false);
+    expect(posted.content[0]!.text).toBe("published: post");
+    // Nothing asked before was dropped: the new token carries both scopes.
+    expect(String(posted.structuredContent!.scope).split(" ")).toEqual(expect.arrayContaining(["api:read", "api:write"]));
+    expect((await call(c, "stepup__echo", { text: "still" })).content[0]!.text).toBe("echo: still");
+    await c.close();
+
+    // Client credentials: no person needed, Latchkey asks the AS again with the union and the call goes through once.
+    const cc = await fetch(`${as.issuer}/reg`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ redirect_uris: [], response_types: [], grant_types: ["client_credentials"], token_endpoint_auth_method: "client_secret_post" }) }).then((r) => r.json() as Promise<{ client_id: string; client_secret: string }>);
+    clientSecrets.push(cc.client_secret);
+    const machine = await createServer({ name: "Machine step up", slug: "machine-stepup", url: upstream.url, auth: { mode: "oauth_client_credentials", client_id: cc.client_id, client_secret: cc.client_secret, token_endpoint_auth_method: "client_secret_post" } });
+    const mpack = await packFor("machine-stepup", ["publish"]);
+    const m = await mcpClient((await instanceFor(mpack.id, "svc-stepup")).url);
+    const seenBefore = upstream.seen.length;
+    const ok = await call(m, "machine-stepup__publish", { text: "auto" });
+    expect(ok.isError ?? false, JSON.stringify(ok)).toBe(false);
+    expect(ok.content[0]!.text).toBe("published: auto");
+    // First a token with what discovery found, refused for publish; then one with the union.
+    const scopesSeen = upstream.seen.slice(seenBefore).map((t) => String(t.claims?.scope ?? ""));
+    expect(scopesSeen[0]).toBe("api:read");
+    expect(String(ok.structuredContent!.scope).split(" ")).toEqual(expect.arrayContaining(["api:read", "api:write"]));
+    await m.close();
+    const widened = await api.get(`/api/v1/mcp-servers/${machine.id}`, { key: key.secret });
+    expect(widened.body.auth.scopes).toEqual(["api:read", "api:write"]);
+  }, 90_000);
 
   it("authorization code, credential_mode shared: users are told the operator must connect it; an operator's link naming the server makes one environment-wide connection every user's calls use", async () => {
     const srv = await createServer({ name: "Team wiki", slug: "team-wiki", url: upstream.url, auth: { mode: "oauth_authorization_code", pkce: "public", credential_mode: "shared" } });

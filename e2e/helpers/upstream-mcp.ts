@@ -21,7 +21,16 @@ export type UpstreamMcp = {
   close(): Promise<void>;
 };
 
-export async function startUpstreamMcp(opts: { scopes?: string[] } = {}): Promise<UpstreamMcp> {
+export async function startUpstreamMcp(
+  opts: {
+    scopes?: string[];
+    /**
+     * Tools that need a scope beyond the PRM's: a call whose token lacks it gets 403 with a
+     * Bearer insufficient_scope challenge naming it (RFC 6750 §3.1). `publish` exists only here.
+     */
+    toolScopes?: Record<string, string>;
+  } = {},
+): Promise<UpstreamMcp> {
   let issuer = "";
   let jwks: ReturnType<typeof createRemoteJWKSet> | null = null;
   const seen: UpstreamMcp["seen"] = [];
@@ -35,6 +44,9 @@ export async function startUpstreamMcp(opts: { scopes?: string[] } = {}): Promis
     const mcp = new McpServer({ name: "upstream-demo", version: "1.0.0" });
     mcp.registerTool("echo", { description: "Echoes the text back.", inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: "text", text: `echo: ${text}` }], structuredContent: { echoed: text, aud: claims.aud } }));
     mcp.registerTool("add", { description: "Adds two numbers.", inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }] }));
+    if (opts.toolScopes?.publish) {
+      mcp.registerTool("publish", { description: "Publishes a post (needs a write scope).", inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: "text", text: `published: ${text}` }], structuredContent: { scope: claims.scope } }));
+    }
     return mcp;
   };
 
@@ -62,6 +74,19 @@ export async function startUpstreamMcp(opts: { scopes?: string[] } = {}): Promis
       res.writeHead(401, { "www-authenticate": `Bearer resource_metadata="${prmUrl}", scope="${(opts.scopes ?? ["api:read"]).join(" ")}"`, "content-type": "application/json" }).end(JSON.stringify({ error: "invalid_token" }));
       return;
     }
+    let body: unknown;
+    if (opts.toolScopes && req.method === "POST") {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
+      const call = body as { method?: string; params?: { name?: string } } | null;
+      const needed = call?.method === "tools/call" ? opts.toolScopes[call.params?.name ?? ""] : undefined;
+      const granted = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
+      if (needed && !granted.includes(needed)) {
+        res.writeHead(403, { "www-authenticate": `Bearer error="insufficient_scope", scope="${needed}", resource_metadata="${prmUrl}"`, "content-type": "application/json" }).end(JSON.stringify({ error: "insufficient_scope" }));
+        return;
+      }
+    }
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     const mcp = build(claims);
     res.on("close", () => {
@@ -69,7 +94,7 @@ export async function startUpstreamMcp(opts: { scopes?: string[] } = {}): Promis
       void mcp.close();
     });
     await mcp.connect(transport);
-    await transport.handleRequest(req, res);
+    await transport.handleRequest(req, res, body);
   });
 
   return {

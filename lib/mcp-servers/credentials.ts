@@ -48,7 +48,7 @@ export function sharedCredentials(
     };
   }
   if (server.authMode === "oauth_client_credentials") {
-    let token: { value: string; expiresAt: number } | null = null;
+    let token: { value: string; renewAt: number } | null = null;
     let inflight: Promise<string> | null = null;
     let scopes = server.scopes;
     const fetchToken = async () => {
@@ -78,12 +78,13 @@ export function sharedCredentials(
         throw new UpstreamError("upstream_error", `${server.slug}'s authorization server refused the client credentials${typeof body.error === "string" ? ` (${body.error.slice(0, 100)})` : ` (HTTP ${res.status})`}.`);
       }
       const ttl = typeof body.expires_in === "number" ? body.expires_in * 1000 : 300_000;
-      token = { value: body.access_token, expiresAt: Date.now() + ttl };
+      // A short-lived token is renewed halfway through its life rather than on every request.
+      token = { value: body.access_token, renewAt: Date.now() + ttl - Math.min(EXPIRY_SKEW_MS, ttl / 2) };
       return body.access_token;
     };
     return {
       headers: async () => {
-        if (token && token.expiresAt - EXPIRY_SKEW_MS > Date.now()) return { authorization: `Bearer ${token.value}` };
+        if (token && token.renewAt > Date.now()) return { authorization: `Bearer ${token.value}` };
         inflight ??= fetchToken().finally(() => {
           inflight = null;
         });
