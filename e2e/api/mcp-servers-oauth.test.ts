@@ -242,6 +242,12 @@ describe(`MCP servers, upstream OAuth [${db}]`, () => {
 
     // The connection is the user's own: another user of the same pack still has to connect.
     const bob = await mcpClient((await instanceFor(pack.id, "bob")).url);
+    // Not connected, bob's agent still sees the server's pinned tools (and how to connect), even
+    // when no one's live listing is cached (an edit starts the server's cache afresh).
+    expect((await api.req(`/api/v1/mcp-servers/${perUser.id}`, { method: "PATCH", key: key.secret, json: { name: "Per user" } })).status).toBe(200);
+    const bobTools = (await bob.listTools()).tools;
+    expect(bobTools.map((t) => t.name)).toEqual(expect.arrayContaining(["peruser__echo", "peruser__add", "authenticate_meta"]));
+    expect(bobTools.find((t) => t.name === "peruser__add")!.inputSchema).toMatchObject({ properties: { a: { type: "number" }, b: { type: "number" } } });
     expect((await call(bob, "peruser__add", { a: 1, b: 2 })).structuredContent).toMatchObject({ code: "authentication_required" });
     await bob.close();
 

@@ -11,7 +11,7 @@ import { isPerUserServer } from "@/lib/mcp-servers/oauth";
 import { authRequiredResult, connectionCredentials, ServerAuthRequired, usesConnections, withServerAuthenticateMeta } from "@/lib/mcp-servers/oauth-credentials";
 import { stdioClientFor } from "@/lib/mcp-servers/stdio-client";
 import { keepChallengedScopes } from "@/lib/mcp-servers/step-up";
-import { isToolPending, reconcileTools, TOOL_DEFINITION_CHANGED, type ReconciledTools } from "@/lib/mcp-servers/tools";
+import { isToolPending, pinnedTools, reconcileTools, TOOL_DEFINITION_CHANGED, type ReconciledTools } from "@/lib/mcp-servers/tools";
 import { UpstreamClient, UpstreamError, type UpstreamErrorCode } from "@/lib/mcp-servers/upstream";
 import { McpHttpError, type McpBackend, type McpCallResult, type McpTool } from "@/lib/mcp/types";
 import { pinnedDispatcher } from "@/lib/net/outbound-guard";
@@ -103,9 +103,17 @@ async function upstreamTools(rt: Rt, env: Env, server: McpServer, userKey: strin
     const listed = await fetchTools(await rpcClientFor(rt, env, server, userKey));
     return { value: await reconcileTools(rt.db, env, server, listed), env: env.id };
   };
-  if (!rt.cache) return (await load()).value;
-  const key = `srvtools:${server.id}:${server.updatedAt.getTime()}`;
-  return (await rt.cache.get(key, load, TOOLS_TTL_MS)) ?? { approved: [], pending: new Set() };
+  try {
+    if (!rt.cache) return (await load()).value;
+    const key = `srvtools:${server.id}:${server.updatedAt.getTime()}`;
+    return (await rt.cache.get(key, load, TOOLS_TTL_MS)) ?? { approved: [], pending: new Set() };
+  } catch (err) {
+    // A user who has not connected a per-user server yet cannot list it: they see the pinned
+    // definitions (what they could call once connected); a call asks them to connect. Not cached,
+    // so the first connected listing is live.
+    if (err instanceof ServerAuthRequired) return pinnedTools(rt.db, env.id, server.id);
+    throw err;
+  }
 }
 
 /** The name a pack shows for an upstream tool: prefixed unless the entry passes names through. */

@@ -139,6 +139,23 @@ function definitionOf(t: McpTool): McpToolDefinition {
   return d;
 }
 
+/**
+ * The definitions Latchkey has pinned for a server, as the gateway would show them: approved
+ * ones, and the names held for approval. For a user who cannot list the server yet (no
+ * connection of their own), so the agent still sees what it could call after connecting.
+ */
+export async function pinnedTools(db: DbOrTx, environmentId: string, serverId: string): Promise<ReconciledTools> {
+  const rows = await db
+    .select({ definition: mcpServerTools.definition, status: mcpServerTools.status })
+    .from(mcpServerTools)
+    .where(and(eq(mcpServerTools.environmentId, environmentId), eq(mcpServerTools.serverId, serverId)))
+    .orderBy(asc(mcpServerTools.name));
+  return {
+    approved: rows.filter((r) => r.status === "approved").map((r) => ({ ...r.definition, inputSchema: r.definition.inputSchema ?? { type: "object" } }) as McpTool),
+    pending: new Set(rows.filter((r) => r.status !== "approved").map((r) => r.definition.name)),
+  };
+}
+
 /** Whether a tool is held for approval, from the table (used only when the upstream cannot list its tools). */
 export async function isToolPending(db: DbOrTx, environmentId: string, serverId: string, name: string): Promise<boolean> {
   const [row] = await db
