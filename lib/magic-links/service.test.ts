@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/db/client";
-import { auditLog, connections, emailOutbox, magicLinkSessions, magicLinks, toolCalls, toolPacks } from "@/db/schema";
+import { auditLog, connections, emailOutbox, magicLinkSessions, magicLinks, mcpServers, toolCalls, toolPacks } from "@/db/schema";
 import { lastToolCallPerConnection } from "@/db/queries/tool-calls";
 import { createTestDb, testKeyring } from "@/db/test-db";
 import { startSmtpSink, type SmtpSink } from "@/e2e/helpers/smtp-sink";
@@ -186,6 +186,27 @@ describe("magic links", () => {
     const direct = await lastToolCallPerConnection(handle.db, prod(org).id, [gh.id, sl.id]);
     expect(direct.get(gh.id)?.toolPackId).toBe(packB);
     expect(direct.has(sl.id)).toBe(false);
+  });
+
+  it("the end-user view names a registered MCP server by its name, requested or connected, never by its id", async () => {
+    const u = await newUser(org, "u-server");
+    const srv = createId("mcpServer");
+    const other = createId("mcpServer");
+    await handle.db.insert(mcpServers).values([
+      { id: srv, environmentId: prod(org).id, name: "Acme Docs", slug: "acme-docs", url: "https://docs.example.com/mcp", authMode: "oauth_authorization_code", credentialMode: "per_user" },
+      { id: other, environmentId: prod(org).id, name: "Acme Wiki", slug: "acme-wiki", url: "https://wiki.example.com/mcp", authMode: "oauth_authorization_code", credentialMode: "per_user" },
+    ]);
+    await connect(org, u.id, other, "me@wiki");
+    const r = await createMagicLink(rt, { environment: prod(org), registeredUserId: u.id, connectors: [srv, "github"], baseUrl: BASE, actor });
+    const s = (await resolveMagicSession(handle.db, (await openMagicLink(handle.db, { token: tokenOf(r.url) })).sessionToken))!;
+    const v = await endUserView(handle.db, s);
+    expect(v.requested.map((q) => [q.connector, q.connectorName, q.state])).toEqual([
+      [srv, "Acme Docs", "not_connected"],
+      ["github", "GitHub", "not_connected"],
+    ]);
+    expect(v.connections.map((c) => c.connectorName)).toEqual(["Acme Wiki"]);
+    const gone = await disconnectForEndUser(rt, s, v.connections[0]!.id, {});
+    expect(gone.connectorName).toBe("Acme Wiki");
   });
 
   it("disconnect as the end user: own connection only (else not found), deleted, audited with the user as actor via the link", async () => {
