@@ -46,6 +46,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/link-demo">Link demo</NavLink>
             <NavLink href="/tool-packs">Tool packs</NavLink>
             <NavLink href="/mcp-servers">MCP servers</NavLink>
+            <NavLink href="/agents">Agents</NavLink>
             <NavLink href="/tool-calls">Tool calls</NavLink>
             <NavLink href="/alerts">Alerts</NavLink>
             <NavLink href="/sandbox">Sandbox</NavLink>

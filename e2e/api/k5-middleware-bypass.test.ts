@@ -41,6 +41,7 @@ const DASHBOARD_PAGES: Record<string, string> = {
   "/link-demo": "/link-demo",
   "/tool-packs": "/tool-packs",
   "/mcp-servers": "/mcp-servers",
+  "/agents": "/agents",
   "/tool-calls": "/tool-calls",
   "/alerts": "/alerts",
   "/sandbox": "/sandbox",

@@ -257,3 +257,14 @@ export async function findSessionByTicket(db: DbOrTx, ticket: string) {
     .where(eq(agentSessions.ticketHash, hashToken(ticket)));
   return row ?? null;
 }
+
+/** Open (not ended, not expired) sessions per agent, for the dashboard's list. */
+export async function activeSessionCounts(db: DbOrTx, environmentId: string, agentIds: string[]): Promise<Map<string, number>> {
+  if (agentIds.length === 0) return new Map();
+  const rows = await db
+    .select({ agentId: agentSessions.agentId, n: sql<number>`count(*)::int` })
+    .from(agentSessions)
+    .where(and(eq(agentSessions.environmentId, environmentId), inArray(agentSessions.agentId, agentIds), sql`${agentSessions.endedAt} is null`, sql`${agentSessions.expiresAt} > now()`))
+    .groupBy(agentSessions.agentId);
+  return new Map(rows.map((r) => [r.agentId, Number(r.n)]));
+}
