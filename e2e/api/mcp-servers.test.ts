@@ -90,6 +90,34 @@ describe(`MCP servers [${db}]`, () => {
     expect(tokenUrl.body.error.issues[0].path).toBe("auth.token_url");
   });
 
+  it("the seed's config shape: config.endpoint with config.auth and credential_mode; discover { endpoint }; both shapes at once is a 422", async () => {
+    const d = await http_.post("/api/v1/mcp-servers/discover", { key: key.secret, json: { endpoint: upstream.url } });
+    expect(d.status, d.text).toBe(200);
+    expect(d.body).toMatchObject({ requires_auth: true, recommended_auth_mode: "oauth_authorization_code", resource: upstream.url });
+    const r = await http_.post("/api/v1/mcp-servers", {
+      key: key.secret,
+      json: { name: "Config shape", config: { endpoint: upstream.url, transport: "streamable-http", auth: { mode: "oauth_authorization_code", pkce: "confidential" } }, credential_mode: "shared" },
+    });
+    expect(r.status, r.text).toBe(201);
+    expect(r.body).toMatchObject({
+      slug: "config-shape",
+      credential_mode: "shared",
+      config: { endpoint: upstream.url, transport: "streamable-http", auth: { mode: "oauth_authorization_code", pkce: "confidential", credential_mode: "shared", client_registered: true, has_client_secret: true, resource: upstream.url } },
+      url: upstream.url,
+      discovery_result: { requires_auth: true },
+    });
+    const p = await http_.req(`/api/v1/mcp-servers/${r.body.id}`, { method: "PATCH", key: key.secret, json: { credential_mode: "per_user" } });
+    expect(p.status, p.text).toBe(200);
+    expect(p.body.config.auth.credential_mode).toBe("per_user");
+    const both = await http_.post("/api/v1/mcp-servers", { key: key.secret, json: { name: "Both", url: upstream.url, config: { endpoint: upstream.url } } });
+    expect(both.status).toBe(422);
+    expect(both.body.error.issues.map((i: { path: string }) => i.path)).toContain("url");
+    const none = await http_.post("/api/v1/mcp-servers", { key: key.secret, json: { name: "None", config: { auth: { mode: "none" } } } });
+    expect(none.status).toBe(422);
+    expect(none.body.error.issues.map((i: { path: string }) => i.path)).toContain("config.endpoint");
+    expect((await http_.req(`/api/v1/mcp-servers/${r.body.id}`, { method: "DELETE", key: key.secret })).status).toBe(200);
+  });
+
   let dcrId = "";
   it("create without client_id: discovery fills the endpoints and Latchkey registers a client at the AS (DCR, client_secret_basic)", async () => {
     const r = await record(http_.post("/api/v1/mcp-servers", { key: key.secret, json: { name: "Demo upstream", url: upstream.url, auth: { mode: "oauth_client_credentials" } } }));

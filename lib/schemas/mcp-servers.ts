@@ -46,31 +46,89 @@ const stdioConfigSchema = z
   })
   .describe("transport stdio only (needs LATCHKEY_ALLOW_STDIO=true): the command Latchkey runs, one process per user.");
 
+const credentialMode = z.enum(mcpCredentialModes).describe("oauth_authorization_code: per_user (each end user connects through Link; the default) or shared (one environment-wide connection). Same as auth.credential_mode.");
+const transportSchema = z.enum(["streamable-http", "stdio"]);
+
+/** The MCP server config shape of seed 001: `config.endpoint`, with auth nested under `config.auth`. */
+const createConfigSchema = z
+  .strictObject({
+    endpoint: urlSchema.optional().describe("The server's MCP endpoint; required for streamable-http."),
+    transport: transportSchema.optional(),
+    auth: partialAuth.optional(),
+    stdio: stdioConfigSchema.optional(),
+  })
+  .describe("The server's config: endpoint, transport and auth. The flat fields (url, transport, auth, stdio) are accepted too, not both.");
+
 export const createMcpServerBodySchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     slug: slugSchema.optional().describe("Unique in the environment; tools appear in packs as {slug}__{tool}. Derived from the name when omitted."),
-    url: urlSchema.optional().describe("Required for streamable-http."),
-    transport: z.enum(["streamable-http", "stdio"]).default("streamable-http"),
+    config: createConfigSchema.optional(),
+    credential_mode: credentialMode.optional(),
+    url: urlSchema.optional().describe("Flat form of config.endpoint."),
+    transport: transportSchema.optional().describe("Flat form of config.transport (default streamable-http)."),
     stdio: stdioConfigSchema.optional(),
-    auth: partialAuth.default({}),
+    auth: partialAuth.optional().describe("Flat form of config.auth."),
   })
   .check((ctx) => {
     const v = ctx.value;
-    if (v.transport === "streamable-http" && !v.url) ctx.issues.push({ code: "custom", input: v.url, path: ["url"], message: "required for streamable-http" });
-    if (v.transport === "stdio" && !v.stdio) ctx.issues.push({ code: "custom", input: v.stdio, path: ["stdio"], message: "required for stdio" });
+    if (v.config) {
+      for (const k of ["url", "transport", "stdio", "auth"] as const) {
+        if (v[k] !== undefined) ctx.issues.push({ code: "custom", input: v[k], path: [k], message: `give config.${k === "url" ? "endpoint" : k} or ${k}, not both` });
+      }
+    }
+    const transport = v.config?.transport ?? v.transport ?? "streamable-http";
+    const endpoint = v.config?.endpoint ?? v.url;
+    const where = v.config ? ["config", "endpoint"] : ["url"];
+    if (transport === "streamable-http" && !endpoint) ctx.issues.push({ code: "custom", input: endpoint, path: where, message: "required for streamable-http" });
+    if (transport === "stdio" && !(v.config?.stdio ?? v.stdio)) ctx.issues.push({ code: "custom", input: undefined, path: v.config ? ["config", "stdio"] : ["stdio"], message: "required for stdio" });
+    const mode = v.config?.auth?.credential_mode ?? v.auth?.credential_mode;
+    if (v.credential_mode && mode && mode !== v.credential_mode) ctx.issues.push({ code: "custom", input: v.credential_mode, path: ["credential_mode"], message: "differs from auth.credential_mode" });
+  })
+  // One shape for the service, whichever form came in.
+  .transform((v) => {
+    const auth = { ...(v.config?.auth ?? v.auth ?? {}) };
+    if (v.credential_mode) auth.credential_mode = v.credential_mode;
+    return { name: v.name, slug: v.slug, url: v.config?.endpoint ?? v.url, transport: v.config?.transport ?? v.transport ?? "streamable-http", stdio: v.config?.stdio ?? v.stdio, auth };
   });
 
-export const updateMcpServerBodySchema = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
-  slug: slugSchema.optional(),
-  url: urlSchema.optional(),
-  transport: z.literal("streamable-http").optional(),
-  auth: partialAuth.optional().describe("Fields given replace the stored ones; the rest are kept. Changing the mode clears fields the new mode does not use."),
-  rediscover: z.boolean().default(false).describe("Run discovery again even if the URL did not change."),
-});
+export const updateMcpServerBodySchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    slug: slugSchema.optional(),
+    config: z
+      .strictObject({
+        endpoint: urlSchema.optional(),
+        transport: z.literal("streamable-http").optional(),
+        auth: partialAuth.optional().describe("Fields given replace the stored ones; the rest are kept. Changing the mode clears fields the new mode does not use."),
+      })
+      .optional(),
+    credential_mode: credentialMode.optional(),
+    url: urlSchema.optional().describe("Flat form of config.endpoint."),
+    transport: z.literal("streamable-http").optional(),
+    auth: partialAuth.optional().describe("Flat form of config.auth. Fields given replace the stored ones; the rest are kept. Changing the mode clears fields the new mode does not use."),
+    rediscover: z.boolean().default(false).describe("Run discovery again even if the URL did not change."),
+  })
+  .check((ctx) => {
+    const v = ctx.value;
+    if (v.config) {
+      for (const k of ["url", "transport", "auth"] as const) {
+        if (v[k] !== undefined) ctx.issues.push({ code: "custom", input: v[k], path: [k], message: `give config.${k === "url" ? "endpoint" : k} or ${k}, not both` });
+      }
+    }
+  })
+  .transform((v) => {
+    const given = v.config?.auth ?? v.auth;
+    const auth = given || v.credential_mode ? { ...(given ?? {}), ...(v.credential_mode ? { credential_mode: v.credential_mode } : {}) } : undefined;
+    return { name: v.name, slug: v.slug, url: v.config?.endpoint ?? v.url, auth, rediscover: v.rediscover };
+  });
 
-export const discoverMcpServerBodySchema = z.strictObject({ url: urlSchema });
+export const discoverMcpServerBodySchema = z
+  .strictObject({ endpoint: urlSchema.optional(), url: urlSchema.optional().describe("Same as endpoint.") })
+  .check((ctx) => {
+    if (!ctx.value.endpoint && !ctx.value.url) ctx.issues.push({ code: "custom", input: undefined, path: ["endpoint"], message: "required" });
+  })
+  .transform((v) => ({ url: (v.endpoint ?? v.url)! }));
 
 export const mcpServerParamsSchema = z.object({ id: idParam("srv") });
 
@@ -96,6 +154,23 @@ export const DiscoveryResultSchema = z
   })
   .meta({ id: "McpDiscoveryResult" });
 
+const McpServerAuthOutSchema = z.object({
+  mode: z.enum(mcpServerAuthModes),
+  header_name: z.string().nullable(),
+  has_token: z.boolean().describe("Whether a token is stored (it is never returned)."),
+  client_id: z.string().nullable(),
+  has_client_secret: z.boolean().describe("Whether a client secret is stored (it is never returned)."),
+  client_registered: z.boolean().describe("Whether Latchkey registered the client itself (DCR)."),
+  scopes: z.array(z.string()),
+  auth_url: z.string().nullable(),
+  token_url: z.string().nullable(),
+  register_url: z.string().nullable(),
+  resource: z.string().nullable(),
+  pkce: z.enum(["public", "confidential"]).nullable(),
+  credential_mode: z.enum(mcpCredentialModes).nullable().describe("oauth_authorization_code: whose tokens are used."),
+  token_endpoint_auth_method: z.string().nullable(),
+});
+
 export const McpServerSchema = z
   .object({
     id: z.string(),
@@ -103,24 +178,13 @@ export const McpServerSchema = z
     environment_id: z.string(),
     name: z.string(),
     slug: z.string(),
+    config: z
+      .object({ endpoint: z.string(), transport: z.enum(["streamable-http", "stdio"]), auth: McpServerAuthOutSchema })
+      .describe("The server's config as it was given (seed 001's shape); url, transport and auth below are the same values, flat."),
+    credential_mode: z.enum(mcpCredentialModes).nullable().describe("oauth_authorization_code: whose tokens are used."),
     url: z.string(),
     transport: z.enum(["streamable-http", "stdio"]),
-    auth: z.object({
-      mode: z.enum(mcpServerAuthModes),
-      header_name: z.string().nullable(),
-      has_token: z.boolean().describe("Whether a token is stored (it is never returned)."),
-      client_id: z.string().nullable(),
-      has_client_secret: z.boolean().describe("Whether a client secret is stored (it is never returned)."),
-      client_registered: z.boolean().describe("Whether Latchkey registered the client itself (DCR)."),
-      scopes: z.array(z.string()),
-      auth_url: z.string().nullable(),
-      token_url: z.string().nullable(),
-      register_url: z.string().nullable(),
-      resource: z.string().nullable(),
-      pkce: z.enum(["public", "confidential"]).nullable(),
-      credential_mode: z.enum(mcpCredentialModes).nullable().describe("oauth_authorization_code: whose tokens are used."),
-      token_endpoint_auth_method: z.string().nullable(),
-    }),
+    auth: McpServerAuthOutSchema,
     discovery_result: DiscoveryResultSchema.nullable(),
     created_at: isoDate,
     updated_at: isoDate,
