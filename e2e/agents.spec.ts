@@ -4,7 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test } from "@playwright/test";
-import { E2E_ADMIN } from "../playwright.config";
+import { createApiKeyInDashboard, signIn } from "./helpers/dashboard";
 
 let upstream: http.Server;
 let upstreamUrl = "";
@@ -31,15 +31,8 @@ test.afterAll(() => {
 });
 
 test("agents: create one with a server and a pack, its open session is counted, delete it and the ticket stops working", async ({ page, request }) => {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(E2E_ADMIN.email);
-  await page.getByLabel("Password").fill(E2E_ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("env-badge")).toBeVisible();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys", exact: true }).click();
-  await page.getByLabel("New key name").fill("agents spec");
-  await page.getByRole("button", { name: "Create key" }).click();
-  const secret = (await page.getByTestId("new-key-secret").textContent())?.trim() ?? "";
+  await signIn(page);
+  const secret = await createApiKeyInDashboard(page, "agents spec");
   const auth = { authorization: `Bearer ${secret}` };
 
   const srv = await (await request.post("/api/v1/mcp-servers", { headers: auth, data: { name: "Tickets desk", slug: "tickets-desk", url: upstreamUrl, auth: { mode: "none" } } })).json();

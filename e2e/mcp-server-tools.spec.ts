@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
-import { E2E_ADMIN } from "../playwright.config";
+import { createApiKeyInDashboard, signIn } from "./helpers/dashboard";
 
 let upstream: http.Server;
 let upstreamUrl = "";
@@ -47,15 +47,8 @@ async function toolNames(url: string) {
 }
 
 test("a changed upstream tool waits on the server's tools page until an admin approves it", async ({ page, request }) => {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(E2E_ADMIN.email);
-  await page.getByLabel("Password").fill(E2E_ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("env-badge")).toBeVisible();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys", exact: true }).click();
-  await page.getByLabel("New key name").fill("server tools spec");
-  await page.getByRole("button", { name: "Create key" }).click();
-  const secret = (await page.getByTestId("new-key-secret").textContent())?.trim() ?? "";
+  await signIn(page);
+  const secret = await createApiKeyInDashboard(page, "server tools spec");
   const auth = { authorization: `Bearer ${secret}` };
 
   const srv = await (await request.post("/api/v1/mcp-servers", { headers: auth, data: { name: "Notes", slug: "notes", url: upstreamUrl, auth: { mode: "none" } } })).json();
