@@ -46,6 +46,13 @@ function npmStart(env: NodeJS.ProcessEnv) {
       await exited;
       clearTimeout(timer);
     }
+    // npm can exit before the server under it has closed its database files: wait for the whole group.
+    // Bounded: a zombie nobody reaps still answers signal 0.
+    const killAt = Date.now() + 15_000;
+    for (const giveUpAt = killAt + 5_000; groupAlive(child) && Date.now() < giveUpAt; ) {
+      if (Date.now() > killAt) killGroup(child, "SIGKILL");
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
   return { output: () => out, waitFor, stop };
 }
@@ -74,6 +81,16 @@ function runShell(command: string, home: string): Promise<{ code: number | null;
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Whether any process of the group we started is still running (signal 0 only checks). */
+function groupAlive(child: ChildProcess): boolean {
+  try {
+    process.kill(-child.pid!, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Signals the process group we started (npm and the server under it); a group already gone is fine. */

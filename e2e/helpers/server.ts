@@ -62,7 +62,8 @@ process.once("exit", () => {
       /* gone */
     }
   }
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  // A child that exited a moment ago may still have had files open: retry ENOTEMPTY/EBUSY briefly.
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 /** Stops (SIGTERM, then SIGKILL) every server and CLI process this test process started and that still runs. */
@@ -90,7 +91,8 @@ afterAll(stopAllProcesses);
 
 /** Removes the temp data directories this process made. Call from afterAll once servers are stopped. */
 export function cleanupTempDirs() {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  // A child that exited a moment ago may still have had files open: retry ENOTEMPTY/EBUSY briefly.
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   tempDirs.clear();
 }
 
