@@ -1,33 +1,17 @@
 // The Agents page (issue 6 item 7): create an agent from the environment's MCP servers and tool
 // packs, see its open sessions counted once the app's backend opens one, delete it (its session
 // ticket stops working at once).
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { expect, test } from "@playwright/test";
 import { createApiKeyInDashboard, signIn } from "./helpers/dashboard";
+import { startOpenUpstreamMcp, type OpenUpstreamMcp } from "./helpers/open-upstream-mcp";
 
-let upstream: http.Server;
-let upstreamUrl = "";
-
+// A server that needs no credentials, so registering it needs nothing else.
+let upstream: OpenUpstreamMcp;
 test.beforeAll(async () => {
-  // A minimal MCP server without auth, so registering it needs nothing else.
-  upstream = http.createServer(async (req, res) => {
-    let body = "";
-    for await (const c of req) body += c;
-    const msg = JSON.parse(body || "{}") as { id?: number; method?: string };
-    const reply = (result: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: msg.id, result }));
-    if (msg.method === "initialize") return reply({ protocolVersion: "2025-11-25", capabilities: { tools: {} }, serverInfo: { name: "tickets", version: "1" } });
-    if (msg.id === undefined) return void res.writeHead(202).end();
-    if (msg.method === "tools/list") return reply({ tools: [] });
-    return void res.writeHead(400).end();
-  });
-  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
-  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+  upstream = await startOpenUpstreamMcp({ name: "tickets", tools: ["list_tickets"] });
 });
-
-test.afterAll(() => {
-  upstream?.closeAllConnections();
-  upstream?.close();
+test.afterAll(async () => {
+  await upstream?.close();
 });
 
 test("agents: create one with a server and a pack, its open session is counted, delete it and the ticket stops working", async ({ page, request }) => {
@@ -35,7 +19,7 @@ test("agents: create one with a server and a pack, its open session is counted, 
   const secret = await createApiKeyInDashboard(page, "agents spec");
   const auth = { authorization: `Bearer ${secret}` };
 
-  const srv = await (await request.post("/api/v1/mcp-servers", { headers: auth, data: { name: "Tickets desk", slug: "tickets-desk", url: upstreamUrl, auth: { mode: "none" } } })).json();
+  const srv = await (await request.post("/api/v1/mcp-servers", { headers: auth, data: { name: "Tickets desk", slug: "tickets-desk", url: upstream.url, auth: { mode: "none" } } })).json();
   expect(srv.id).toMatch(/^srv_/);
   const pack = await (await request.post("/api/v1/tool-packs", { headers: auth, data: { name: "Agents spec pack", entries: [{ connector: "github", tools: "*" }] } })).json();
   expect(pack.id).toMatch(/^tp_/);

@@ -1,7 +1,7 @@
 import { findConnection, listConnectionsOfOwner } from "@/db/queries/connections";
 import { lastToolCallPerConnection } from "@/db/queries/tool-calls";
 import { getConnector } from "@/lib/connectors/catalog";
-import { isServerKey, serverNames } from "@/lib/mcp-servers/oauth";
+import { accountNamer, isServerKey } from "@/lib/mcp-servers/oauth";
 import { deleteConnection } from "@/lib/connections/service";
 import { AppError, notFound } from "@/lib/errors";
 import { createLinkToken } from "@/lib/link-tokens/service";
@@ -35,17 +35,11 @@ export type EndUserView = {
 
 const endUserActor = (s: MagicSession) => ({ type: "end_user" as const, id: s.user.id });
 
-/** Display names for connector slugs and registered MCP server ids (srv_…, looked up once when any appear). */
-async function namer(db: Runtime["db"], envId: string, keys: string[]): Promise<(key: string) => string> {
-  const servers = keys.some(isServerKey) ? await serverNames(db, envId) : new Map<string, string>();
-  return (key) => getConnector(key)?.name ?? servers.get(key) ?? key;
-}
-
 /** Everything the page shows: the user's own connections, and which pack last used each and when. */
 export async function endUserView(db: Runtime["db"], s: MagicSession): Promise<EndUserView> {
   const envId = s.environment.id;
   const owned = await listConnectionsOfOwner(db, envId, "registered_user", [s.user.id]);
-  const connectorName = await namer(db, envId, [...owned.map((r) => r.connector), ...(s.link.connectors ?? [])]);
+  const connectorName = (await accountNamer(db, envId, [...owned.map((r) => r.connector), ...(s.link.connectors ?? [])])).name;
   const rows = owned.sort((a, b) => connectorName(a.connector).localeCompare(connectorName(b.connector)));
   const lastUse = await lastToolCallPerConnection(
     db,
@@ -89,7 +83,7 @@ export async function endUserView(db: Runtime["db"], s: MagicSession): Promise<E
 export async function disconnectForEndUser(rt: Rt, s: MagicSession, connectionId: string, caller: { requestId?: string | null; ip?: string | null }) {
   const conn = await findConnection(rt.db, s.environment.id, connectionId);
   if (!conn || conn.ownerType !== "registered_user" || conn.ownerId !== s.user.id) throw notFound("Connection");
-  const connectorName = await namer(rt.db, s.environment.id, [conn.connector]);
+  const connectorName = (await accountNamer(rt.db, s.environment.id, [conn.connector])).name;
   const r = await deleteConnection(rt, { environment: s.environment, id: conn.id, actor: endUserActor(s), requestId: caller.requestId ?? null, ip: caller.ip ?? null, via: s.link.id });
   return { connector: conn.connector, connectorName: connectorName(conn.connector), revokedAtProvider: r.revokedAtProvider };
 }

@@ -16,7 +16,7 @@ import {
 } from "@/db/queries/magic-links";
 import { recordAudit, type Actor } from "@/lib/audit/record";
 import { getConnector } from "@/lib/connectors/catalog";
-import { isServerKey, serverNames } from "@/lib/mcp-servers/oauth";
+import { accountNamer } from "@/lib/mcp-servers/oauth";
 import { deliverEmail, type EmailDelivery } from "@/lib/email/deliver";
 import { renderMagicLinkEmail } from "@/lib/email/magic-link-template";
 import { AppError, notFound, validationError } from "@/lib/errors";
@@ -80,8 +80,8 @@ export async function createMagicLink(
   const user = await getRegisteredUser(rt.db, input.environment.id, input.registeredUserId);
   const connectors = input.connectors?.length ? input.connectors : null;
   // A registered MCP server with authorization code is named by its id (srv_…), as in link tokens.
-  const servers = (connectors ?? []).some(isServerKey) ? await serverNames(rt.db, input.environment.id) : new Map<string, string>();
-  const unknown = (connectors ?? []).map((c, i) => [c, i] as const).filter(([c]) => !getConnector(c) && !servers.has(c));
+  const names = await accountNamer(rt.db, input.environment.id, connectors ?? []);
+  const unknown = (connectors ?? []).map((c, i) => [c, i] as const).filter(([c]) => !getConnector(c) && !names.isServer(c));
   if (unknown.length) throw validationError(unknown.map(([c, i]) => ({ path: `connectors.${i}`, message: `unknown connector "${c.slice(0, 64)}"` })), "Unknown connector(s).");
   if (input.sendEmail && !user.email) {
     throw validationError(
@@ -112,7 +112,7 @@ export async function createMagicLink(
     const orgName = (await organizationNameOf(rt.db, input.environment.id)) ?? "Latchkey";
     const rendered = renderMagicLinkEmail({
       brand: brandName(orgName, input.environment),
-      connectorNames: (connectors ?? []).map((c) => getConnector(c)?.name ?? servers.get(c) ?? c),
+      connectorNames: (connectors ?? []).map(names.name),
       url,
       expiresAt,
     });

@@ -4,6 +4,7 @@ import { insertOauthState, pruneOauthStates } from "@/db/queries/link";
 import { findMcpServer, listEnvironmentMcpServers } from "@/db/queries/mcp-servers";
 import type { Environment, LinkOauthState, LinkSession, McpDiscoveryResult, McpServer } from "@/db/schema";
 import { OAuthGrantError, type TokenResponse } from "@/lib/connections/oauth-client";
+import { getConnector } from "@/lib/connectors/catalog";
 import { authorizationUrl, EndpointRefused, pkceRefusal, tokenRequestFor } from "@/lib/mcp-servers/oauth-client";
 import { parseScopes } from "@/lib/connections/service";
 import { base62, hashToken } from "@/lib/crypto/tokens";
@@ -80,6 +81,15 @@ export async function sessionServers(db: DbOrTx, session: Pick<LinkSession, "env
 /** Names of the servers an end user (or an operator's link) can connect, by id: for link and magic-link validation and display. */
 export async function serverNames(db: DbOrTx, environmentId: string): Promise<Map<string, string>> {
   return new Map((await listEnvironmentMcpServers(db, environmentId)).filter((s) => s.authMode === "oauth_authorization_code").map((s) => [s.id, s.name]));
+}
+
+/**
+ * Display names for the keys a link may name: catalog connectors by slug, registered servers
+ * by id (looked up once, only when a server id appears). `isServer` says which ids are known.
+ */
+export async function accountNamer(db: DbOrTx, environmentId: string, keys: readonly string[]): Promise<{ name: (key: string) => string; isServer: (key: string) => boolean }> {
+  const servers = keys.some(isServerKey) ? await serverNames(db, environmentId) : new Map<string, string>();
+  return { name: (key) => getConnector(key)?.name ?? servers.get(key) ?? key, isServer: (key) => servers.has(key) };
 }
 
 export async function requireSessionServer(db: DbOrTx, session: Pick<LinkSession, "environmentId" | "connectors">, id: string): Promise<McpServer> {

@@ -59,6 +59,13 @@ const createConfigSchema = z
   })
   .describe("The server's config: endpoint, transport and auth. The flat fields (url, transport, auth, stdio) are accepted too, not both.");
 
+/** With `config` given, a flat field beside it is an error naming the one to drop. */
+function notBothShapes<K extends string>(issues: z.core.$ZodRawIssue[], v: Partial<Record<K, unknown>>, flat: readonly K[]) {
+  for (const k of flat) {
+    if (v[k] !== undefined) issues.push({ code: "custom", input: v[k], path: [k], message: `give config.${k === "url" ? "endpoint" : k} or ${k}, not both` });
+  }
+}
+
 export const createMcpServerBodySchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
@@ -72,11 +79,7 @@ export const createMcpServerBodySchema = z
   })
   .check((ctx) => {
     const v = ctx.value;
-    if (v.config) {
-      for (const k of ["url", "transport", "stdio", "auth"] as const) {
-        if (v[k] !== undefined) ctx.issues.push({ code: "custom", input: v[k], path: [k], message: `give config.${k === "url" ? "endpoint" : k} or ${k}, not both` });
-      }
-    }
+    if (v.config) notBothShapes(ctx.issues, v, ["url", "transport", "stdio", "auth"]);
     const transport = v.config?.transport ?? v.transport ?? "streamable-http";
     const endpoint = v.config?.endpoint ?? v.url;
     const where = v.config ? ["config", "endpoint"] : ["url"];
@@ -111,11 +114,7 @@ export const updateMcpServerBodySchema = z
   })
   .check((ctx) => {
     const v = ctx.value;
-    if (v.config) {
-      for (const k of ["url", "transport", "auth"] as const) {
-        if (v[k] !== undefined) ctx.issues.push({ code: "custom", input: v[k], path: [k], message: `give config.${k === "url" ? "endpoint" : k} or ${k}, not both` });
-      }
-    }
+    if (v.config) notBothShapes(ctx.issues, v, ["url", "transport", "auth"]);
   })
   .transform((v) => {
     const given = v.config?.auth ?? v.auth;
